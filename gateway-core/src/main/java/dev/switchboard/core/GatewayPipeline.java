@@ -1,0 +1,46 @@
+package dev.switchboard.core;
+
+/**
+ * Names of every handler the gateway puts in a channel pipeline, in pipeline order. Only the gateway's
+ * initializer adds handlers; later changes use these names with {@code addAfter}, {@code replace} and
+ * {@code remove}.
+ *
+ * <pre>
+ *  standalone, before the upgrade:   [ssl] → httpCodec → handshake → publicHttp
+ *  after the upgrade:                [ssl] → wsencoder/wsdecoder → wsProtocol → wsAggregator → idle
+ *                                          → keepalive → jsonCodec → rateLimit → dispatcher
+ *  embedded:                         host's codec → handshake → host's handlers (other paths)
+ * </pre>
+ *
+ * The {@code handshake} handler answers the upgrade request itself (path, Origin, limits, asynchronous
+ * authentication while reads are paused), then adds the WebSocket handlers behind it and leaves. HTTP-only
+ * handlers ({@code publicHttp}) leave with it.
+ */
+public final class GatewayPipeline {
+
+    /** Optional TLS, added by the host or the server. */
+    public static final String SSL = "ssl";
+    /** {@code HttpServerCodec}; replaced by Netty's {@code wsencoder}/{@code wsdecoder} at the upgrade. */
+    public static final String HTTP_CODEC = "httpCodec";
+    /** Checks path, Origin and limits, authenticates, then installs the WebSocket handlers. */
+    public static final String HANDSHAKE = "handshake";
+    /** Non-WebSocket requests on the public port (health, client script); standalone only. */
+    public static final String PUBLIC_HTTP = "publicHttp";
+    /** Netty's {@code WebSocketServerProtocolHandler}: upgrade response, close and ping frames, frame size. */
+    public static final String WS_PROTOCOL = "wsProtocol";
+    /** Joins fragmented messages, bounded by the frame size limit. */
+    public static final String WS_AGGREGATOR = "wsAggregator";
+    /** {@code IdleStateHandler} that notices a silent peer. */
+    public static final String IDLE = "idle";
+    /** Pings a silent peer and closes it past the idle timeout. */
+    public static final String KEEPALIVE = "keepalive";
+    /** Text frames to parsed requests; binary frames and bad JSON answered here. */
+    public static final String JSON_CODEC = "jsonCodec";
+    /** Per-connection token bucket. */
+    public static final String RATE_LIMIT = "rateLimit";
+    /** Routes requests to handlers; registers the session; writes replies. */
+    public static final String DISPATCHER = "dispatcher";
+
+    private GatewayPipeline() {
+    }
+}

@@ -1,0 +1,111 @@
+package dev.switchboard.core.internal;
+
+import static dev.switchboard.core.GatewayPipeline.DISPATCHER;
+import static dev.switchboard.core.GatewayPipeline.HANDSHAKE;
+import static dev.switchboard.core.GatewayPipeline.HTTP_CODEC;
+import static dev.switchboard.core.GatewayPipeline.IDLE;
+import static dev.switchboard.core.GatewayPipeline.JSON_CODEC;
+import static dev.switchboard.core.GatewayPipeline.KEEPALIVE;
+import static dev.switchboard.core.GatewayPipeline.PUBLIC_HTTP;
+import static dev.switchboard.core.GatewayPipeline.RATE_LIMIT;
+import static dev.switchboard.core.GatewayPipeline.WS_AGGREGATOR;
+import static dev.switchboard.core.GatewayPipeline.WS_PROTOCOL;
+
+import dev.switchboard.core.GatewayOptions;
+import dev.switchboard.core.internal.codec.JsonCodec;
+import dev.switchboard.core.internal.dispatch.Dispatcher;
+import dev.switchboard.core.internal.dispatch.KeepaliveHandler;
+import dev.switchboard.core.internal.dispatch.RateLimitHandler;
+import dev.switchboard.core.internal.handshake.AddressMatcher;
+import dev.switchboard.core.internal.handshake.ConnectionLimiter;
+import dev.switchboard.core.internal.handshake.HandshakeContext;
+import dev.switchboard.core.internal.handshake.OriginPolicy;
+import dev.switchboard.core.spi.Authenticator;
+import java.util.function.BooleanSupplier;
+import dev.switchboard.core.internal.handshake.HandshakeHandler;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The one place that adds handlers to a pipeline (STYLE 2); the order is drawn in
+ * {@link dev.switchboard.core.GatewayPipeline}. Shared handlers are created once here.
+ */
+public final class GatewayChannels implements HandshakeContext.Upgrader {
+
+    /** The path Netty's handshaker sees; the handshake handler rewrites every accepted request to it. */
+    private static final String INTERNAL_PATH = "/";
+
+    private final GatewayOptions options;
+    private final HandshakeContext handshake;
+    private final JsonCodec jsonCodec;
+    private final KeepaliveHandler keepalive;
+    private final RateLimitHandler rateLimit;
+    private final Dispatcher dispatcher;
+    private final WebSocketServerProtocolConfig wsConfig;
+    private final WriteBufferWaterMark waterMark;
+
+    public GatewayChannels(GatewayOptions options, ConnectionLimiter limiter, Authenticator authenticator,
+                           BooleanSupplier closing, GatewayMetrics metrics, Dispatcher dispatcher) {
+        this.options = options;
+        this.handshake = new HandshakeContext(options, new OriginPolicy(options.allowedOrigins()),
+                new AddressMatcher(options.trustedProxies()), limiter, authenticator, metrics, closing, this);
+        this.jsonCodec = new JsonCodec(metrics);
+        this.keepalive = new KeepaliveHandler(options, metrics);
+        this.rateLimit = new RateLimitHandler(options, metrics);
+        this.dispatcher = dispatcher;
+        this.waterMark = new WriteBufferWaterMark(options.writeBufferLowWaterMark(), options.writeBufferHighWaterMark());
+        this.wsConfig = WebSocketServerProtocolConfig.newBuilder()
+                .websocketPath(INTERNAL_PATH)
+                .checkStartsWith(false)
+                .handshakeTimeoutMillis(options.handshakeTimeout().toMillis())
+                .dropPongFrames(false) // pongs must reach the idle handler: they prove the peer is alive
+                .sendCloseFrame(null) // close frames are sent explicitly, once, with the right code
+                .decoderConfig(WebSocketDecoderConfig.newBuilder()
+                        .maxFramePayloadLength(options.maxFrameSize())
+                        .allowExtensions(false)
+                        .closeOnProtocolViolation(true)
+                        .build())
+                .build();
+    }
+
+    /** Sets up a standalone public connection: HTTP codec, handshake, then the public HTTP routes. */
+    public void initStandalone(Channel ch, Supplier<? extends ChannelHandler> publicHttp) {
+        ch.config().setWriteBufferWaterMark(waterMark);
+        ChannelPipeline p = ch.pipeline();
+        p.addLast(HTTP_CODEC, new HttpServerCodec(4096, 8192, 8192));
+        p.addLast(HANDSHAKE, new HandshakeHandler(handshake, true));
+        p.addLast(PUBLIC_HTTP, publicHttp.get());
+    }
+
+    /** Adds the gateway behind the host's HTTP codec named {@code after}; other requests reach the host. */
+    public void installEmbedded(ChannelPipeline p, String after) {
+        p.addAfter(after, HANDSHAKE, new HandshakeHandler(handshake, false));
+    }
+
+    @Override
+    public void installWebSocket(ChannelPipeline p, String after) {
+        p.channel().config().setWriteBufferWaterMark(waterMark);
+        p.addAfter(after, WS_PROTOCOL, new WebSocketServerProtocolHandler(wsConfig));
+        p.addAfter(WS_PROTOCOL, WS_AGGREGATOR, new WebSocketFrameAggregator(options.maxFrameSize()));
+        p.addAfter(WS_AGGREGATOR, IDLE, new IdleStateHandler(options.pingInterval().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
+        p.addAfter(IDLE, KEEPALIVE, keepalive);
+        p.addAfter(KEEPALIVE, JSON_CODEC, jsonCodec);
+        p.addAfter(JSON_CODEC, RATE_LIMIT, rateLimit);
+        p.addAfter(RATE_LIMIT, DISPATCHER, dispatcher);
+    }
+
+    @Override
+    public String websocketPath() {
+        return INTERNAL_PATH;
+    }
+}

@@ -1,0 +1,68 @@
+package dev.switchboard.core.internal;
+
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.Meter;
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Timer;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
+
+/**
+ * The gateway's metrics, all under {@code switchboard.} in one Dropwizard registry. Hot paths mark meters
+ * once per batch, not once per recipient.
+ */
+public final class GatewayMetrics {
+
+    public static final String PREFIX = "switchboard.";
+
+    private final MetricRegistry registry;
+    public final Meter handshakesAccepted;
+    public final Meter messagesIn;
+    public final Meter messagesOut;
+    public final Meter deliveries;
+    public final Counter drops;
+    public final Counter slowConsumerClosed;
+    public final Counter idleClosed;
+    public final Counter errors;
+    public final Counter rateLimited;
+    private final ConcurrentHashMap<String, Meter> rejected = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Timer> dispatch = new ConcurrentHashMap<>();
+
+    public GatewayMetrics(MetricRegistry registry) {
+        this.registry = registry;
+        handshakesAccepted = registry.meter(PREFIX + "handshakes.accepted");
+        messagesIn = registry.meter(PREFIX + "messages.in");
+        messagesOut = registry.meter(PREFIX + "messages.out");
+        deliveries = registry.meter(PREFIX + "deliveries");
+        drops = registry.counter(PREFIX + "drops");
+        slowConsumerClosed = registry.counter(PREFIX + "slow_consumer.closed");
+        idleClosed = registry.counter(PREFIX + "idle.closed");
+        errors = registry.counter(PREFIX + "errors");
+        rateLimited = registry.counter(PREFIX + "rate_limited");
+    }
+
+    public MetricRegistry registry() {
+        return registry;
+    }
+
+    /** Counts a refused handshake by reason: auth, origin, limit, path, timeout, shutdown, error. */
+    public void rejected(String reason) {
+        rejected.computeIfAbsent(reason, r -> registry.meter(PREFIX + "handshakes.rejected." + r)).mark();
+    }
+
+    /** Returns the dispatch latency timer of one handler. */
+    public Timer dispatch(String handler) {
+        Timer t = dispatch.get(handler);
+        return t != null ? t : dispatch.computeIfAbsent(handler, h -> registry.timer(PREFIX + "dispatch." + h));
+    }
+
+    /** Registers a gauge. */
+    public void gauge(String name, LongSupplier value) {
+        registry.gauge(PREFIX + name, () -> value::getAsLong);
+    }
+
+    public void gauge(String name, IntSupplier value) {
+        registry.gauge(PREFIX + name, () -> value::getAsInt);
+    }
+}

@@ -1,0 +1,95 @@
+package dev.switchboard.core.internal.codec;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.core.internal.GatewayMetrics;
+import dev.switchboard.core.internal.delivery.Closer;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufInputStream;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.io.InputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns text frames into request objects ({@link ObjectNode} with a textual {@code handler}). Malformed JSON,
+ * a non-object or a missing {@code handler} is answered with an {@code error} frame and the connection lives
+ * on; a binary frame closes it with 1003 (DESIGN §2). Stateless and shared.
+ */
+@Sharable
+public final class JsonCodec extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(JsonCodec.class);
+
+    private final GatewayMetrics metrics;
+
+    public JsonCodec(GatewayMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof WebSocketFrame frame)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        try {
+            if (frame instanceof TextWebSocketFrame) {
+                metrics.messagesIn.mark();
+                ObjectNode request = parse(frame.content());
+                if (request == null) {
+                    metrics.errors.inc();
+                    Replies.error(ctx.channel(), null, "bad_request", "expected a JSON object with a \"handler\"");
+                    return;
+                }
+                ctx.fireChannelRead(request);
+            } else if (frame instanceof BinaryWebSocketFrame) {
+                metrics.errors.inc();
+                Closer.close(ctx.channel(), 1003, "binary frames are not supported");
+            } else if (!(frame instanceof PongWebSocketFrame)) {
+                log.debug("[{}] ignored {}", ctx.channel().id(), frame.getClass().getSimpleName());
+            }
+        } finally {
+            ReferenceCountUtil.release(frame);
+        }
+    }
+
+    /** Returns the request in {@code content}, or {@code null} when it is not a JSON object with a handler. */
+    static ObjectNode parse(ByteBuf content) {
+        JsonNode node;
+        try (InputStream in = new ByteBufInputStream(content.duplicate());
+             JsonParser parser = Replies.MAPPER.createParser(in)) {
+            node = Replies.MAPPER.readTree(parser);
+            if (parser.nextToken() != null) {
+                return null; // trailing content after the object
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        if (node instanceof ObjectNode obj && obj.path("handler").isTextual()) {
+            return obj;
+        }
+        return null;
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof TooLongFrameException) {
+            // A fragmented message grew past the frame size limit (RFC 6455 §7.4.1: 1009).
+            metrics.errors.inc();
+            Closer.close(ctx.channel(), 1009, "message too big");
+            return;
+        }
+        ctx.fireExceptionCaught(cause);
+    }
+}

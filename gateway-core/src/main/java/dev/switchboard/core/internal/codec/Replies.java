@@ -1,0 +1,62 @@
+package dev.switchboard.core.internal.codec;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.core.Presence;
+import dev.switchboard.core.internal.delivery.Frames;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+
+/** Writes the frames a single connection gets: {@code reply}, {@code error} and {@code state}. */
+public final class Replies {
+
+    public static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final byte[] REPLY = Frames.jsonString("reply");
+    private static final byte[] ERROR = Frames.jsonString("error");
+    private static final byte[] STATE = Frames.jsonString("state");
+
+    private Replies() {
+    }
+
+    /** Returns the {@code state} message for {@code p}. */
+    public static byte[] stateMessage(Presence p) {
+        return ("{\"num_online\":" + p.numOnline() + ",\"num_clients\":" + p.numClients() + '}')
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Returns a complete {@code state} frame; the caller owns it. */
+    public static ByteBuf stateFrame(io.netty.buffer.ByteBufAllocator alloc, Presence p) {
+        return Frames.envelope(alloc, STATE, null, stateMessage(p));
+    }
+
+    /** Writes and flushes a {@code reply} carrying {@code value} (already JSON when {@code byte[]}). */
+    public static void reply(Channel ch, JsonNode id, Object value) throws JsonProcessingException {
+        byte[] json = MAPPER.writeValueAsBytes(value);
+        ch.writeAndFlush(Frames.envelope(ch.alloc(), REPLY, idBytes(id), json), ch.voidPromise());
+    }
+
+    /** Writes and flushes an {@code error}. */
+    public static void error(Channel ch, JsonNode id, String code, String reason) {
+        ObjectNode m = MAPPER.createObjectNode().put("code", code).put("reason", reason);
+        byte[] json;
+        try {
+            json = MAPPER.writeValueAsBytes(m);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e); // an ObjectNode of two strings always serializes
+        }
+        ch.writeAndFlush(Frames.envelope(ch.alloc(), ERROR, idBytes(id), json), ch.voidPromise());
+    }
+
+    private static byte[] idBytes(JsonNode id) {
+        if (id == null) {
+            return null;
+        }
+        try {
+            return MAPPER.writeValueAsBytes(id);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

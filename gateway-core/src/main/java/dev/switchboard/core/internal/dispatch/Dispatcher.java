@@ -1,0 +1,192 @@
+package dev.switchboard.core.internal.dispatch;
+
+import com.codahale.metrics.Timer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.core.Presence;
+import dev.switchboard.core.internal.GatewayMetrics;
+import dev.switchboard.core.internal.codec.Replies;
+import dev.switchboard.core.internal.session.Session;
+import dev.switchboard.core.internal.session.SessionRegistry;
+import dev.switchboard.core.spi.HandlerException;
+import dev.switchboard.core.spi.MessageHandler;
+import dev.switchboard.core.spi.Request;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler.HandshakeComplete;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The last handler: registers the session when the upgrade completes (and sends it {@code state}), routes
+ * each request to its {@link MessageHandler} by {@code handler} name, and answers with {@code reply} or
+ * {@code error}, carrying the request's {@code id}. A handler that throws, fails or times out produces an
+ * {@code error}; the connection lives on. Shared.
+ */
+@Sharable
+public final class Dispatcher extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+
+    private final Map<String, MessageHandler> handlers;
+    private final SessionRegistry registry;
+    private final GatewayMetrics metrics;
+    private final Supplier<Presence> presenceForNewcomer;
+    private final long timeoutMillis;
+
+    public Dispatcher(Map<String, MessageHandler> handlers, SessionRegistry registry, GatewayMetrics metrics,
+                      Supplier<Presence> presenceForNewcomer, long timeoutMillis) {
+        this.handlers = Map.copyOf(handlers);
+        this.registry = registry;
+        this.metrics = metrics;
+        this.presenceForNewcomer = presenceForNewcomer;
+        this.timeoutMillis = timeoutMillis;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof HandshakeComplete) {
+            Session s = Session.of(ctx.channel());
+            registry.add(s);
+            metrics.handshakesAccepted.mark();
+            log.debug("[{}] connected {} as {}", ctx.channel().id(), s.connectionId(), s.identity());
+            ctx.writeAndFlush(Replies.stateFrame(ctx.alloc(), presenceForNewcomer.get()), ctx.voidPromise());
+            metrics.messagesOut.mark();
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        Session s = Session.of(ctx.channel());
+        if (s != null && registry.remove(s)) {
+            log.debug("[{}] disconnected {}", ctx.channel().id(), s.connectionId());
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        Session s = Session.of(ctx.channel());
+        if (s != null && ctx.channel().isWritable()) {
+            s.writable();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof ObjectNode body)) {
+            io.netty.util.ReferenceCountUtil.release(msg);
+            return;
+        }
+        Session s = Session.of(ctx.channel());
+        if (s == null || s.isClosing()) {
+            return;
+        }
+        Request request = new Request(body, s);
+        String name = request.handler();
+        MessageHandler handler = handlers.get(name);
+        if (handler == null) {
+            fail(ctx.channel(), request.id(), "unknown_handler", "no handler named \"" + truncate(name) + '"');
+            return;
+        }
+        Timer.Context timing = metrics.dispatch(name).time();
+        Object result;
+        try {
+            result = handler.handle(request);
+        } catch (Exception | LinkageError e) {
+            timing.stop();
+            failed(ctx.channel(), request, e);
+            return;
+        }
+        if (result instanceof CompletionStage<?> stage) {
+            awaitReply(ctx.channel(), request, stage, timing);
+        } else {
+            timing.stop();
+            if (result != NO_REPLY) {
+                reply(ctx.channel(), request, result);
+            }
+        }
+    }
+
+    /** Returned by a built-in handler that answers nothing (a request without {@code id} that needs no ack). */
+    public static final Object NO_REPLY = new Object();
+
+    private void awaitReply(Channel ch, Request request, CompletionStage<?> stage, Timer.Context timing) {
+        boolean[] done = {false};
+        ScheduledFuture<?> timeout = ch.eventLoop().schedule(() -> {
+            if (!done[0]) {
+                done[0] = true;
+                timing.stop();
+                fail(ch, request.id(), "timeout", "no answer within " + timeoutMillis + " ms");
+            }
+        }, timeoutMillis, TimeUnit.MILLISECONDS);
+        stage.whenComplete((value, error) -> ch.eventLoop().execute(() -> {
+            if (done[0]) {
+                return;
+            }
+            done[0] = true;
+            timeout.cancel(false);
+            timing.stop();
+            if (!ch.isActive()) {
+                return;
+            }
+            if (error != null) {
+                failed(ch, request, error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause() : error);
+            } else if (value != NO_REPLY) {
+                reply(ch, request, value);
+            }
+        }));
+    }
+
+    private void reply(Channel ch, Request request, Object value) {
+        try {
+            Replies.reply(ch, request.id(), value);
+            metrics.messagesOut.mark();
+        } catch (IOException e) {
+            log.warn("[{}] handler {} returned a value that is not JSON: {}", ch.id(), request.handler(), e.toString());
+            fail(ch, request.id(), "internal", "the handler's answer could not be written");
+        }
+    }
+
+    private void failed(Channel ch, Request request, Throwable error) {
+        if (error instanceof HandlerException he) {
+            fail(ch, request.id(), he.code(), he.reason());
+            return;
+        }
+        log.warn("[{}] handler {} failed", ch.id(), request.handler(), error);
+        fail(ch, request.id(), "internal", "the handler failed");
+    }
+
+    private void fail(Channel ch, JsonNode id, String code, String reason) {
+        metrics.errors.inc();
+        metrics.messagesOut.mark();
+        Replies.error(ch, id, code, reason);
+    }
+
+    private static String truncate(String s) {
+        return s.length() <= 64 ? s : s.substring(0, 64) + "…";
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof ClosedChannelException || cause instanceof IOException) {
+            log.debug("[{}] connection error: {}", ctx.channel().id(), cause.toString());
+        } else {
+            log.warn("[{}] unexpected error, closing", ctx.channel().id(), cause);
+        }
+        ctx.close();
+    }
+}

@@ -1,0 +1,134 @@
+package dev.switchboard.core.internal.session;
+
+import dev.switchboard.core.SessionInfo;
+import io.netty.channel.Channel;
+import io.netty.util.AttributeKey;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Everything the gateway keeps for one WebSocket connection. The mutable fields are touched only on the
+ * connection's event loop; the identity fields are final; {@link #rooms} is republished as an immutable set
+ * so other threads may read it.
+ */
+public final class Session implements SessionInfo {
+
+    /** The one attribute under which a channel's session lives. */
+    public static final AttributeKey<Session> KEY = AttributeKey.valueOf(Session.class, "session");
+
+    private final Channel channel;
+    private final String connectionId;
+    private final String userId;
+    private final String fingerprint;
+    private final String identity;
+    private final String remoteAddress;
+    private final Map<String, Object> claims;
+    private volatile Set<String> rooms = Set.of();
+
+    // Event-loop state.
+    int slot = -1;
+    boolean removed;
+    private double tokens;
+    private long refilledAt;
+    private int strikes;
+    private int drops;
+    private int idleTicks;
+    private boolean closing;
+
+    public Session(Channel channel, String connectionId, String userId, String fingerprint, String remoteAddress,
+                   Map<String, Object> claims, int burst) {
+        this.channel = channel;
+        this.connectionId = connectionId;
+        this.userId = userId;
+        this.fingerprint = fingerprint;
+        this.remoteAddress = remoteAddress;
+        this.claims = claims;
+        this.identity = userId != null ? "u:" + userId : fingerprint != null ? "f:" + fingerprint : "c:" + connectionId;
+        this.tokens = burst;
+        this.refilledAt = System.nanoTime();
+    }
+
+    /** Returns the session of {@code channel}, or {@code null} before the upgrade. */
+    public static Session of(Channel channel) {
+        return channel.attr(KEY).get();
+    }
+
+    public Channel channel() { return channel; }
+    @Override public String connectionId() { return connectionId; }
+    @Override public String userId() { return userId; }
+    @Override public String fingerprint() { return fingerprint; }
+    @Override public String identity() { return identity; }
+    @Override public String remoteAddress() { return remoteAddress; }
+    @Override public Map<String, Object> claims() { return claims; }
+    @Override public Set<String> rooms() { return rooms; }
+
+    boolean addRoom(String room) {
+        if (rooms.contains(room)) {
+            return false;
+        }
+        Set<String> next = new HashSet<>(rooms);
+        next.add(room);
+        rooms = Set.copyOf(next);
+        return true;
+    }
+
+    boolean removeRoom(String room) {
+        if (!rooms.contains(room)) {
+            return false;
+        }
+        Set<String> next = new HashSet<>(rooms);
+        next.remove(room);
+        rooms = Set.copyOf(next);
+        return true;
+    }
+
+    /**
+     * Takes one token from the bucket. Returns 0 when the message may pass, else the number of consecutive
+     * refusals so far.
+     */
+    public int tryAcquire(long now, int perSecond, int burst) {
+        tokens = Math.min(burst, tokens + (now - refilledAt) * perSecond / 1e9);
+        refilledAt = now;
+        if (tokens >= 1) {
+            tokens -= 1;
+            strikes = 0;
+            return 0;
+        }
+        return ++strikes;
+    }
+
+    /** Counts one message dropped because the client does not read; returns the drops since it last read. */
+    public int drop() {
+        return ++drops;
+    }
+
+    /** Forgets the drops: the client's buffer drained. */
+    public void writable() {
+        drops = 0;
+    }
+
+    /** Counts one idle period; returns how many have passed without a read. */
+    public int idleTick(boolean first) {
+        idleTicks = first ? 1 : idleTicks + 1;
+        return idleTicks;
+    }
+
+    /** Marks the session as closing; returns {@code false} when it already was, so a close is sent once. */
+    public boolean markClosing() {
+        if (closing) {
+            return false;
+        }
+        closing = true;
+        return true;
+    }
+
+    public boolean isClosing() {
+        return closing;
+    }
+
+    @Override
+    public String toString() {
+        return "Session{" + connectionId + (userId == null ? "" : ", user=" + userId) + '}';
+    }
+}

@@ -1,0 +1,72 @@
+package dev.switchboard.core.internal.session;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * A list of sessions of one event loop, touched only on that loop. A removal while the list is being walked
+ * is applied when the walk ends, so no session is skipped or visited twice. (Netty fires
+ * {@code channelInactive} later, not inside the write that closes a channel, so this is a safety net.)
+ */
+final class SessionGroup {
+
+    private Session[] items = new Session[4];
+    private int size;
+    private int walking;
+    private List<Session> pending;
+
+    int size() {
+        return size - (pending == null ? 0 : pending.size());
+    }
+
+    void add(Session s) {
+        if (size == items.length) {
+            items = Arrays.copyOf(items, size * 2);
+        }
+        items[size++] = s;
+    }
+
+    /** Removes {@code s}; returns how many sessions remain. */
+    int remove(Session s) {
+        if (walking > 0) {
+            if (pending == null) {
+                pending = new ArrayList<>(2);
+            }
+            pending.add(s);
+        } else {
+            removeNow(s);
+        }
+        return size();
+    }
+
+    private void removeNow(Session s) {
+        for (int i = 0; i < size; i++) {
+            if (items[i] == s) {
+                items[i] = items[--size];
+                items[size] = null;
+                return;
+            }
+        }
+    }
+
+    /** Calls {@code action} for every session that has not left the gateway. */
+    void forEach(Consumer<Session> action) {
+        walking++;
+        try {
+            for (int i = 0; i < size; i++) {
+                Session s = items[i];
+                if (!s.removed) {
+                    action.accept(s);
+                }
+            }
+        } finally {
+            if (--walking == 0 && pending != null) {
+                List<Session> done = pending;
+                pending = null;
+                done.forEach(this::removeNow);
+            }
+        }
+    }
+}
