@@ -390,10 +390,10 @@ var Socket = class {
     this.#stopped = true;
     this.#dialing = null;
     clearTimeout(this.#retryTimer);
-    this.#abort(1e3, "closed by the client");
     this.#queue = [];
     for (const id of this.#pending.keys()) this.#settle(id, error);
     for (const subscription of this.#rooms.values()) release(subscription, error);
+    this.#abort(1e3, "closed by the client");
   }
 };
 var switchboard_default = Socket;

@@ -15,6 +15,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler.HandshakeComplete;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
@@ -182,7 +183,9 @@ public final class Dispatcher extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof ClosedChannelException || cause instanceof IOException) {
+        if (cause instanceof ClosedChannelException || cause instanceof IOException
+                || cause instanceof CorruptedWebSocketFrameException) {
+            // The peer left, or broke the protocol and was already answered with a close code (1002/1009).
             log.debug("[{}] connection error: {}", ctx.channel().id(), cause.toString());
         } else {
             log.warn("[{}] unexpected error, closing", ctx.channel().id(), cause);
