@@ -1,0 +1,73 @@
+package dev.switchboard.core.internal.dispatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import com.codahale.metrics.MetricRegistry;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.core.GatewayOptions;
+import dev.switchboard.core.Presence;
+import dev.switchboard.core.internal.GatewayMetrics;
+import dev.switchboard.core.internal.codec.Replies;
+import dev.switchboard.core.internal.session.PresenceTracker;
+import dev.switchboard.core.internal.session.Session;
+import dev.switchboard.core.internal.session.SessionRegistry;
+import dev.switchboard.core.testing.FrameReader;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler.HandshakeComplete;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class DispatcherTest {
+
+    final GatewayMetrics metrics = new GatewayMetrics(new MetricRegistry());
+    final SessionRegistry registry = new SessionRegistry(new PresenceTracker());
+
+    EmbeddedChannel upgraded(Dispatcher d) {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        ch.attr(Session.KEY).set(new Session(ch, "i-1", "u1", null, "127.0.0.1", Map.of(), 10));
+        ch.pipeline().addLast(d);
+        ch.pipeline().fireUserEventTriggered(new HandshakeComplete("/", new DefaultHttpHeaders(), null));
+        return ch;
+    }
+
+    Dispatcher dispatcher() {
+        GatewayOptions o = GatewayOptions.defaults();
+        Map<String, dev.switchboard.core.spi.MessageHandler> handlers = new HashMap<>(
+                new BuiltinHandlers(o, registry, Map.of(), null, d -> { }).all());
+        return new Dispatcher(handlers, registry, metrics, () -> new Presence(3, 4), 1000);
+    }
+
+    static ObjectNode json(String s) throws Exception {
+        return (ObjectNode) Replies.MAPPER.readTree(s);
+    }
+
+    @Test
+    void registersOnUpgradeSendsStateAndForgetsOnClose() throws Exception {
+        EmbeddedChannel ch = upgraded(dispatcher());
+        assertThat(registry.size()).isEqualTo(1);
+        assertThat(FrameReader.texts(ch)).containsExactly("{\"channel\":\"state\",\"message\":{\"num_online\":3,\"num_clients\":4}}");
+        ch.close();
+        assertThat(registry.size()).isZero();
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void routesByHandlerAndEchoesTheId() throws Exception {
+        EmbeddedChannel ch = upgraded(dispatcher());
+        FrameReader.texts(ch);
+        ch.writeInbound(json("{\"handler\":\"ping\",\"id\":{\"k\":[1]}}"));
+        ch.writeInbound(json("{\"handler\":\"what\"}"));
+        ch.writeInbound(json("{\"handler\":\"subscribe\",\"channel\":\"r1\"}")); // no id: no acknowledgement
+        ch.writeInbound(json("{\"handler\":\"subscribe\",\"id\":2}"));
+        assertThat(FrameReader.texts(ch)).containsExactly(
+                "{\"channel\":\"reply\",\"id\":{\"k\":[1]},\"message\":\"pong\"}",
+                "{\"channel\":\"error\",\"message\":{\"code\":\"unknown_handler\",\"reason\":\"no handler named \\\"what\\\"\"}}",
+                "{\"channel\":\"error\",\"id\":2,\"message\":{\"code\":\"bad_request\",\"reason\":\"subscribe needs a \\\"channel\\\"\"}}");
+        assertThat(Session.of(ch).rooms()).containsExactly("r1");
+        assertThat(metrics.dispatch("ping").getCount()).isEqualTo(1);
+        assertFalse(ch.finish());
+    }
+}
