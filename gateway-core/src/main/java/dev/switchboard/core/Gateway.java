@@ -15,12 +15,14 @@ import dev.switchboard.core.internal.handshake.ConnectionLimiter;
 import dev.switchboard.core.internal.session.LoopSessions;
 import dev.switchboard.core.internal.session.PresenceTracker;
 import dev.switchboard.core.internal.session.Session;
+import dev.switchboard.core.internal.session.SessionListeners;
 import dev.switchboard.core.internal.session.SessionRegistry;
 import dev.switchboard.core.spi.Authenticator;
 import dev.switchboard.core.spi.Broker;
 import dev.switchboard.core.spi.Delivery;
 import dev.switchboard.core.spi.MessageHandler;
 import dev.switchboard.core.spi.PresenceUpdate;
+import dev.switchboard.core.spi.SessionListener;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
@@ -91,11 +93,12 @@ public final class Gateway {
         fanout = new Fanout(registry, metrics, alloc, options.slowConsumerMaxDrops());
         limiter = new ConnectionLimiter(options.maxConnections(), options.maxConnectionsPerIp());
 
+        SessionListeners listeners = new SessionListeners(b.listeners);
         Map<String, MessageHandler> handlers = new HashMap<>(
-                new BuiltinHandlers(options, registry, b.modules, b.moduleFallback, this::publish).all());
+                new BuiltinHandlers(options, registry, b.modules, b.moduleFallback, this::publish, listeners).all());
         handlers.putAll(b.handlers);
         Dispatcher dispatcher = new Dispatcher(handlers, registry, metrics, this::presenceForNewcomer,
-                options.controllerTimeout().toMillis());
+                options.controllerTimeout().toMillis(), listeners);
         channels = new GatewayChannels(options, limiter, authenticator, () -> closing, metrics, dispatcher);
 
         metrics.gauge("connections", registry::size);
@@ -307,6 +310,7 @@ public final class Gateway {
         private final Map<String, MessageHandler> handlers = new LinkedHashMap<>();
         private final Map<String, MessageHandler> modules = new LinkedHashMap<>();
         private MessageHandler moduleFallback;
+        private final List<SessionListener> listeners = new ArrayList<>();
 
         private Builder() {
         }
@@ -350,6 +354,12 @@ public final class Gateway {
         /** Sets what answers {@code controller} requests for modules with no in-process handler; default none (error {@code unknown_module}). */
         public Builder moduleFallback(MessageHandler handler) {
             this.moduleFallback = handler;
+            return this;
+        }
+
+        /** Adds a listener for connects, disconnects, subscribes and unsubscribes (lifecycle webhooks). */
+        public Builder listener(SessionListener listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener"));
             return this;
         }
 

@@ -10,6 +10,7 @@ import dev.switchboard.core.spi.Delivery;
 import dev.switchboard.core.spi.HandlerException;
 import dev.switchboard.core.spi.MessageHandler;
 import dev.switchboard.core.spi.Request;
+import dev.switchboard.core.spi.SessionListener;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -27,9 +28,11 @@ public final class BuiltinHandlers {
     private final Map<String, MessageHandler> modules;
     private final MessageHandler moduleFallback;
     private final Consumer<Delivery> publisher;
+    private final SessionListener listener;
 
     public BuiltinHandlers(GatewayOptions options, SessionRegistry registry, Map<String, MessageHandler> modules,
-                           MessageHandler moduleFallback, Consumer<Delivery> publisher) {
+                           MessageHandler moduleFallback, Consumer<Delivery> publisher, SessionListener listener) {
+        this.listener = listener;
         this.options = options;
         this.registry = registry;
         this.modules = Map.copyOf(modules);
@@ -69,13 +72,17 @@ public final class BuiltinHandlers {
         if (!s.rooms().contains(room) && s.rooms().size() >= options.maxRoomsPerConnection()) {
             throw new HandlerException("too_many_rooms", "at most " + options.maxRoomsPerConnection() + " rooms per connection");
         }
-        registry.join(room, s);
+        if (registry.join(room, s)) {
+            listener.onSubscribe(s, room);
+        }
         return ack(r, "subscribed", room);
     }
 
     private Object unsubscribe(Request r) {
         String room = room(r);
-        registry.part(room, (Session) r.session());
+        if (registry.part(room, (Session) r.session())) {
+            listener.onUnsubscribe(r.session(), room);
+        }
         return ack(r, "unsubscribed", room);
     }
 

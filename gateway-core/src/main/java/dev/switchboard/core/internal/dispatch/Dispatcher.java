@@ -11,6 +11,7 @@ import dev.switchboard.core.internal.session.SessionRegistry;
 import dev.switchboard.core.spi.HandlerException;
 import dev.switchboard.core.spi.MessageHandler;
 import dev.switchboard.core.spi.Request;
+import dev.switchboard.core.spi.SessionListener;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
@@ -44,9 +45,11 @@ public final class Dispatcher extends ChannelInboundHandlerAdapter {
     private final GatewayMetrics metrics;
     private final Supplier<Presence> presenceForNewcomer;
     private final long timeoutMillis;
+    private final SessionListener listener;
 
     public Dispatcher(Map<String, MessageHandler> handlers, SessionRegistry registry, GatewayMetrics metrics,
-                      Supplier<Presence> presenceForNewcomer, long timeoutMillis) {
+                      Supplier<Presence> presenceForNewcomer, long timeoutMillis, SessionListener listener) {
+        this.listener = listener;
         this.handlers = Map.copyOf(handlers);
         this.registry = registry;
         this.metrics = metrics;
@@ -63,6 +66,7 @@ public final class Dispatcher extends ChannelInboundHandlerAdapter {
             log.debug("[{}] connected {} as {}", ctx.channel().id(), s.connectionId(), s.identity());
             ctx.writeAndFlush(Replies.stateFrame(ctx.alloc(), presenceForNewcomer.get()), ctx.voidPromise());
             metrics.messagesOut.mark();
+            listener.onConnect(s);
         }
         ctx.fireUserEventTriggered(evt);
     }
@@ -72,6 +76,7 @@ public final class Dispatcher extends ChannelInboundHandlerAdapter {
         Session s = Session.of(ctx.channel());
         if (s != null && registry.remove(s)) {
             log.debug("[{}] disconnected {}", ctx.channel().id(), s.connectionId());
+            listener.onDisconnect(s);
         }
         ctx.fireChannelInactive();
     }

@@ -11,12 +11,17 @@ import dev.switchboard.core.internal.GatewayMetrics;
 import dev.switchboard.core.internal.codec.Replies;
 import dev.switchboard.core.internal.session.PresenceTracker;
 import dev.switchboard.core.internal.session.Session;
+import dev.switchboard.core.internal.session.SessionListeners;
 import dev.switchboard.core.internal.session.SessionRegistry;
 import dev.switchboard.core.testing.FrameReader;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler.HandshakeComplete;
+import dev.switchboard.core.SessionInfo;
+import dev.switchboard.core.spi.SessionListener;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -24,6 +29,24 @@ class DispatcherTest {
 
     final GatewayMetrics metrics = new GatewayMetrics(new MetricRegistry());
     final SessionRegistry registry = new SessionRegistry(new PresenceTracker());
+    final List<String> events = new ArrayList<>();
+    final SessionListener listener = new SessionListeners(List.of(new SessionListener() {
+        @Override
+        public void onConnect(SessionInfo s) {
+            events.add("connect " + s.userId());
+        }
+
+        @Override
+        public void onDisconnect(SessionInfo s) {
+            events.add("disconnect " + s.userId());
+        }
+
+        @Override
+        public void onSubscribe(SessionInfo s, String room) {
+            events.add("subscribe " + room);
+            throw new IllegalStateException("a broken listener must not break the gateway");
+        }
+    }));
 
     EmbeddedChannel upgraded(Dispatcher d) {
         EmbeddedChannel ch = new EmbeddedChannel();
@@ -36,8 +59,8 @@ class DispatcherTest {
     Dispatcher dispatcher() {
         GatewayOptions o = GatewayOptions.defaults();
         Map<String, dev.switchboard.core.spi.MessageHandler> handlers = new HashMap<>(
-                new BuiltinHandlers(o, registry, Map.of(), null, d -> { }).all());
-        return new Dispatcher(handlers, registry, metrics, () -> new Presence(3, 4), 1000);
+                new BuiltinHandlers(o, registry, Map.of(), null, d -> { }, listener).all());
+        return new Dispatcher(handlers, registry, metrics, () -> new Presence(3, 4), 1000, listener);
     }
 
     static ObjectNode json(String s) throws Exception {
@@ -51,6 +74,7 @@ class DispatcherTest {
         assertThat(FrameReader.texts(ch)).containsExactly("{\"channel\":\"state\",\"message\":{\"num_online\":3,\"num_clients\":4}}");
         ch.close();
         assertThat(registry.size()).isZero();
+        assertThat(events).containsExactly("connect u1", "disconnect u1");
         assertFalse(ch.finish());
     }
 
@@ -67,6 +91,7 @@ class DispatcherTest {
                 "{\"channel\":\"error\",\"message\":{\"code\":\"unknown_handler\",\"reason\":\"no handler named \\\"what\\\"\"}}",
                 "{\"channel\":\"error\",\"id\":2,\"message\":{\"code\":\"bad_request\",\"reason\":\"subscribe needs a \\\"channel\\\"\"}}");
         assertThat(Session.of(ch).rooms()).containsExactly("r1");
+        assertThat(events).containsExactly("connect u1", "subscribe r1");
         assertThat(metrics.dispatch("ping").getCount()).isEqualTo(1);
         assertFalse(ch.finish());
     }
