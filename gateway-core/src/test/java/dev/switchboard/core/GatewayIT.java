@@ -59,6 +59,15 @@ class GatewayIT {
     }
 
     @Test
+    void nioTransportWorksAsWellAsEpoll() throws Exception {
+        try (RunningGateway gw = RunningGateway.start(Gateway.builder().build(), b -> b.transport(Transport.NIO));
+             WsClient c = WsClient.connect(gw.url("/ws"))) {
+            assertThat(gw.server().transport()).isEqualTo(Transport.NIO);
+            counts(c, 1, 1);
+        }
+    }
+
+    @Test
     void rootPathWorksForDropInClientsWithTrongateToken() throws Exception {
         try (RunningGateway gw = RunningGateway.start(jwtGateway().build());
              WsClient c = WsClient.connect(gw.url("/?trongateToken=" + Tokens.valid("42") + "&user_id=42"))) {
