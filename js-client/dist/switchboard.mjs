@@ -323,8 +323,8 @@ var Socket = class {
     if (BACK_OFF_CODES.includes(code)) this.#attempt = Math.max(this.#attempt, BACK_OFF_FLOOR);
     const window = code === 1001 ? options.goingAwayJitter : Math.min(options.maxReconnectDelay, options.reconnectDelay * 2 ** this.#attempt++);
     const delay = Math.random() * window;
-    this.#emit("reconnecting", { delay, code });
     this.#retryTimer = setTimeout(() => this.connect(), delay);
+    this.#emit("reconnecting", { delay, code });
   }
   #armIdle() {
     clearTimeout(this.#idleTimer);
@@ -389,6 +389,7 @@ var Socket = class {
   #shutdown(error) {
     this.#stopped = true;
     this.#dialing = null;
+    this.#attempt = this.#failures = 0;
     clearTimeout(this.#retryTimer);
     this.#queue = [];
     for (const id of this.#pending.keys()) this.#settle(id, error);

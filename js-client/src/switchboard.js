@@ -388,8 +388,8 @@ export class Socket {
         ? options.goingAwayJitter
         : Math.min(options.maxReconnectDelay, options.reconnectDelay * 2 ** this.#attempt++);
     const delay = Math.random() * window;
-    this.#emit('reconnecting', { delay, code });
     this.#retryTimer = setTimeout(() => this.connect(), delay);
+    this.#emit('reconnecting', { delay, code }); // after the timer, which a listener may cancel
   }
 
   #armIdle() {
@@ -461,6 +461,7 @@ export class Socket {
   #shutdown(error) {
     this.#stopped = true;
     this.#dialing = null;
+    this.#attempt = this.#failures = 0; // connect() starts afresh
     clearTimeout(this.#retryTimer);
     this.#queue = [];
     for (const id of this.#pending.keys()) this.#settle(id, error);

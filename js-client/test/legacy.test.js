@@ -129,7 +129,7 @@ describe('legacy Socket surface', () => {
 
   it('emits open, close and error with the native events', async () => {
     const gateway = await startGateway();
-    const socket = client(gateway.url);
+    const socket = client(gateway.url, { reconnectDelay: 1 });
     const [opened] = await next(socket, 'open');
     expect(opened.type).toBe('open');
     expect(socket.connected).toBe(true);

@@ -28,6 +28,11 @@ describe('reconnect', () => {
     expect(error.message).toMatch(/6 connection attempts .* token rejected/);
     expect(gateway.handshakes).toBe(6);
     expect(vi.getTimerCount()).toBe(0);
+
+    gateway.reject = false; // e.g. the user signed in again
+    socket.connect();
+    await next(socket, 'open');
+    expect(gateway.handshakes).toBe(7);
   });
 
   it('with getToken, calls it before every attempt and never gives up', async () => {
@@ -172,6 +177,25 @@ describe('close()', () => {
     expect(vi.getTimerCount()).toBe(1);
     socket.close();
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("called from a 'reconnecting' or 'close' listener, sticks", async () => {
+    fakeClock();
+    const gateway = await startGateway();
+    gateway.reject = true;
+    const socket = client(gateway.url);
+    socket.addEventListener('reconnecting', () => socket.close());
+    await next(socket, 'reconnecting');
+    expect(vi.getTimerCount()).toBe(0);
+
+    gateway.reject = false;
+    const again = client(gateway.url);
+    await next(again, 'open');
+    again.addEventListener('close', () => again.close());
+    gateway.open[0].ws.terminate();
+    await next(again, 'close');
+    expect(vi.getTimerCount()).toBe(0);
+    expect(gateway.handshakes).toBe(2);
   });
 
   it('during getToken, no connection follows', async () => {
