@@ -203,6 +203,8 @@ class GatewayIT {
             assertError(outsider.next("error", WAIT), 3, "forbidden");
             outsider.send("{\"handler\":\"subscribe\",\"channel\":\"bad room!\",\"id\":4}");
             assertError(outsider.next("error", WAIT), 4, "bad_request");
+            outsider.send("{\"handler\":\"subscribe\",\"channel\":\"state\",\"id\":44}");
+            assertError(outsider.next("error", WAIT), 44, "bad_request");
 
             member.send("{\"handler\":\"unsubscribe\",\"channel\":\"chat.lobby\",\"id\":5}");
             member.next("reply", WAIT);

@@ -13,6 +13,7 @@ import dev.switchboard.core.spi.Request;
 import dev.switchboard.core.spi.SessionListener;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -22,6 +23,7 @@ public final class BuiltinHandlers {
     /** Room and channel names: what fits in a Redis channel name and a log line without escaping. */
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_:.@/-]{1,128}");
     private static final TextNode PONG = TextNode.valueOf("pong");
+    private static final Set<String> RESERVED = Set.of("state", "reply", "error");
 
     private final GatewayOptions options;
     private final SessionRegistry registry;
@@ -106,6 +108,10 @@ public final class BuiltinHandlers {
         }
         if (!NAME.matcher(room).matches()) {
             throw new HandlerException("bad_request", "channel names are 1-128 of A-Z a-z 0-9 _ : . @ / -");
+        }
+        if (RESERVED.contains(room)) {
+            // Rooms and app channels share the client's name space with the gateway's own channels.
+            throw new HandlerException("bad_request", "\"" + room + "\" is a reserved channel");
         }
         return room;
     }
