@@ -19,7 +19,7 @@ const legacyPage = (gatewayUrl) => `<!doctype html><html><body>
   const socket = new Socket(\`${gatewayUrl}/ws?trongateToken=\${token}&user_id=\${userId}\`);
   socket.onStateChange('num_online', (value) => { badge.textContent = \`\${value} Online\`; });
   socket.onMessage('live_streams', (event) => handle(event));
-  socket.addEventListener('message', (e) => window.seen.frames.push(JSON.parse(e.data)));
+  socket.addEventListener('message', (frame) => window.seen.frames.push(frame));
   socket.addEventListener('open', () =>
     socket.send(JSON.stringify({ handler: 'controller', module: 'chat', data: 'hello world' })));
   window.socket = socket;
