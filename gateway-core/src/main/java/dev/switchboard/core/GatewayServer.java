@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -41,6 +42,7 @@ public final class GatewayServer {
     private final Transport transport;
     private final SslContext ssl;
     private final Supplier<? extends ChannelHandler> publicHttp;
+    private final EventLoopGroup sharedWorkers;
     private EventLoopGroup boss;
     private EventLoopGroup workers;
     private Channel serverChannel;
@@ -53,6 +55,7 @@ public final class GatewayServer {
         transport = b.transport != null ? b.transport : Transport.best();
         ssl = b.ssl;
         publicHttp = b.publicHttp;
+        sharedWorkers = b.workers;
     }
 
     /** Returns a builder for a server running {@code gateway}. */
@@ -66,7 +69,7 @@ public final class GatewayServer {
             throw new IllegalStateException("already started");
         }
         boss = transport.newGroup(1, "switchboard-accept");
-        workers = transport.newGroup(workerThreads, "switchboard-io");
+        workers = sharedWorkers != null ? sharedWorkers : transport.newGroup(workerThreads, "switchboard-io");
         CompletableFuture<InetSocketAddress> bound = new CompletableFuture<>();
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
@@ -130,9 +133,12 @@ public final class GatewayServer {
         EventLoopGroup w = workers;
         return gateway.shutdown(drain).thenCompose(v -> {
             CompletableFuture<Void> done = new CompletableFuture<>();
-            b.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS);
-            w.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS)
-                    .addListener(f -> done.complete(null));
+            b.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+            if (w == sharedWorkers) {
+                done.complete(null); // the owner of a shared group shuts it down
+            } else {
+                w.shutdownGracefully(0, 2, TimeUnit.SECONDS).addListener(f -> done.complete(null));
+            }
             return done;
         });
     }
@@ -146,6 +152,7 @@ public final class GatewayServer {
         private Transport transport;
         private SslContext ssl;
         private Supplier<? extends ChannelHandler> publicHttp = NotFound::new;
+        private EventLoopGroup workers;
 
         private Builder(Gateway gateway) {
             this.gateway = Objects.requireNonNull(gateway, "gateway");
@@ -172,6 +179,16 @@ public final class GatewayServer {
                 throw new IllegalArgumentException("workerThreads: " + n + " (expected: >= 0)");
             }
             workerThreads = n;
+            return this;
+        }
+
+        /**
+         * Runs the connections on {@code group}, which the caller created (with {@link Transport#newGroup}, of
+         * the same transport) and shuts down after {@link #stop}; other clients of the process (an HTTP client
+         * to the application, Redis) can then share the same event loops. Default: a group of the server's own.
+         */
+        public Builder workers(EventLoopGroup group) {
+            this.workers = Objects.requireNonNull(group, "workers");
             return this;
         }
 

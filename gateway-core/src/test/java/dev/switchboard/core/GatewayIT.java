@@ -68,6 +68,22 @@ class GatewayIT {
     }
 
     @Test
+    void sharedWorkerGroupIsUsedAndLeftRunning() throws Exception {
+        io.netty.channel.EventLoopGroup shared = Transport.best().newGroup(1, "shared");
+        try {
+            RunningGateway gw = RunningGateway.start(Gateway.builder().build(), b -> b.workers(shared));
+            try (WsClient c = WsClient.connect(gw.url("/ws"))) {
+                counts(c, 1, 1);
+            }
+            gw.close();
+            assertThat(shared.isShuttingDown()).isFalse();
+            assertThat(shared.submit(() -> 42).get()).isEqualTo(42);
+        } finally {
+            shared.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).sync();
+        }
+    }
+
+    @Test
     void rootPathWorksForDropInClientsWithTrongateToken() throws Exception {
         try (RunningGateway gw = RunningGateway.start(jwtGateway().build());
              WsClient c = WsClient.connect(gw.url("/?trongateToken=" + Tokens.valid("42") + "&user_id=42"))) {
