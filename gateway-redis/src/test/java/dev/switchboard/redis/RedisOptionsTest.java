@@ -1,0 +1,47 @@
+package dev.switchboard.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RedisOptionsTest {
+
+    @Test
+    void defaults() {
+        RedisOptions o = RedisOptions.defaults();
+        assertThat(o.url()).isEqualTo("redis://127.0.0.1:6379");
+        assertThat(o.publishChannel()).isEqualTo("switchboard:publish");
+        assertThat(o.keyPrefix()).isEqualTo("switchboard:");
+        assertThat(o.presenceTtl()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(o.heartbeatInterval()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(o.channels()).isEmpty();
+        assertThat(o.usesCluster()).isFalse();
+        assertThat(o.usesSentinel()).isFalse();
+        assertThat(o.toBuilder().build().toString()).isEqualTo(o.toString());
+    }
+
+    @Test
+    void settersValidateAtOnce() {
+        assertThatThrownBy(() -> RedisOptions.builder().url("http://x:1")).hasMessageContaining("url:");
+        assertThatThrownBy(() -> RedisOptions.builder().url("redis://host")).hasMessageContaining("url:");
+        assertThatThrownBy(() -> RedisOptions.builder().url("redis://h:1/x")).hasMessageContaining("database");
+        assertThatThrownBy(() -> RedisOptions.builder().channels(List.of("state"))).hasMessageContaining("reserved");
+        assertThatThrownBy(() -> RedisOptions.builder().channels(List.of("a b"))).hasMessageContaining("channels: a b");
+        assertThatThrownBy(() -> RedisOptions.builder().keyPrefix("{x}")).hasMessageContaining("keyPrefix");
+        assertThatThrownBy(() -> RedisOptions.builder().presenceTtl(Duration.ofMillis(10))).hasMessageContaining(">= 1s");
+        assertThatThrownBy(() -> RedisOptions.builder().maxMessageSize(0)).hasMessage("maxMessageSize: 0 (expected: > 0)");
+        assertThatThrownBy(() -> RedisOptions.builder().heartbeatInterval(Duration.ofSeconds(4)).build())
+                .hasMessageContaining("presenceTtl / 3");
+        assertThatThrownBy(() -> RedisOptions.builder().sentinel("m", List.of("redis://s:26379"))
+                .clusterNodes(List.of("redis://c:7000")).build()).hasMessageContaining("at most one");
+    }
+
+    @Test
+    void credentialsNeverShowInToString() {
+        RedisOptions o = RedisOptions.builder().url("rediss://app:s3cret@redis.example:6380/2").password("other").build();
+        assertThat(o.toString()).doesNotContain("s3cret").doesNotContain("other").contains("rediss://<redacted>@redis.example:6380/2");
+    }
+}

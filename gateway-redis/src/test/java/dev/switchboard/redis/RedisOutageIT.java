@@ -1,0 +1,69 @@
+package dev.switchboard.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.switchboard.core.testing.WsClient;
+import dev.switchboard.redis.testing.Node;
+import dev.switchboard.redis.testing.RedisServer;
+import dev.switchboard.redis.testing.Resp;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** A real redis-server stopped and started under two running instances. */
+class RedisOutageIT {
+
+    static final Duration WAIT = Duration.ofSeconds(5);
+
+    @RegisterExtension
+    static final RedisServer redis = RedisServer.local();
+
+    @Test
+    void localDeliveryGoesOnDuringAnOutageAndEverythingRecoversAfter() throws Exception {
+        RedisOptions options = redis.options().channels(List.of("live_streams")).build();
+        try (Node a = Node.start("a", options);
+             Node b = Node.start("b", options);
+             WsClient ca = WsClient.connect(a.url("/ws?fingerprint=fa"));
+             WsClient cb = WsClient.connect(b.url("/ws?fingerprint=fb"))) {
+            ca.next(n -> n.path("message").path("num_clients").asInt() == 2, WAIT);
+            assertThat(a.gateway().brokerHealthy()).isTrue();
+
+            redis.stop();
+            await().atMost(WAIT).until(() -> !a.gateway().brokerHealthy() && !b.gateway().brokerHealthy());
+            long droppedBefore = a.gateway().metrics().counter("switchboard.redis.publish.dropped").getCount();
+            a.gateway().broadcast("local", Map.of("during", "outage"));
+            assertThat(ca.next("local", WAIT).path("message").path("during").asText()).isEqualTo("outage");
+            assertThat(a.gateway().metrics().counter("switchboard.redis.publish.dropped").getCount())
+                    .isEqualTo(droppedBefore + 1);
+            Thread.sleep(300);
+            assertThat(cb.drain()).noneMatch(n -> n.path("channel").asText().equals("local"));
+
+            redis.start(); // empty: nothing was saved
+            await().atMost(Duration.ofSeconds(15))
+                    .until(() -> a.gateway().brokerHealthy() && b.gateway().brokerHealthy());
+            try (Resp app = redis.resp()) {
+                // Both instances subscribed again (ours or Redisson's re-subscription, one connection each).
+                await().atMost(Duration.ofSeconds(10)).until(() -> subscribers(app, "live_streams") == 2
+                        && subscribers(app, redis.namespace() + "publish") == 2);
+                app.call("PUBLISH", "live_streams", "{\"status\":\"back\"}");
+                for (WsClient c : List.of(ca, cb)) {
+                    assertThat(c.next("live_streams", WAIT).path("message").path("status").asText()).isEqualTo("back");
+                }
+                b.gateway().broadcast("cross", Map.of("n", 2));
+                assertThat(ca.next("cross", WAIT).path("message").path("n").asInt()).isEqualTo(2);
+                // Presence rebuilt from each instance's snapshot into the empty Redis.
+                await().atMost(WAIT).until(() -> app.number("HLEN", redis.namespace() + "{presence}:online") == 2);
+                assertThat(a.gateway().presence().numClients()).isEqualTo(2);
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    static long subscribers(Resp r, String channel) {
+        List<Object> reply = (List<Object>) r.call("PUBSUB", "NUMSUB", channel);
+        return (Long) reply.get(1);
+    }
+}
