@@ -1,9 +1,10 @@
 // End to end in a real browser: Debian's Chromium driven by playwright-core, loading pages that use the
 // client served by a real gateway (the runnable jar), started and stopped by the tests.
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium } from 'playwright-core';
-import { startGateway } from './gateway-process.js';
+import { APP_SECRET, startGateway } from './gateway-process.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -29,6 +30,35 @@ let browser;
 let pageServer;
 let pageBase;
 let gateway;
+let app;
+
+// The application behind the gateway, as a PHP app would be: it answers forwarded controller calls
+// (POST /<module>/<action>) after checking the gateway's signature.
+function startApp() {
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      const ts = req.headers['x-switchboard-timestamp'];
+      const expected = 'sha256=' + createHmac('sha256', APP_SECRET).update(`${ts}.${body}`).digest('hex');
+      const given = String(req.headers['x-switchboard-signature'] ?? '');
+      if (given.length !== expected.length || !timingSafeEqual(Buffer.from(given), Buffer.from(expected))) {
+        res.writeHead(401).end('bad signature');
+        return;
+      }
+      const call = JSON.parse(body);
+      if (call.module !== 'chat') {
+        res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"no such module"}');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ echo: call.data, module: call.module, action: call.action, path: req.url }));
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+const appArgs = () => [`--app.backend=http://127.0.0.1:${app.address().port}`];
 
 function servePages() {
   // Pages come from their own origin, as a PHP site's would; they load /client.js from the gateway.
@@ -46,7 +76,8 @@ async function openPage(context) {
 }
 
 beforeAll(async () => {
-  gateway = await startGateway();
+  app = await startApp();
+  gateway = await startGateway(appArgs());
   pageServer = await servePages();
   pageBase = `http://127.0.0.1:${pageServer.address().port}`;
   browser = await chromium.launch({
@@ -59,6 +90,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   pageServer?.close();
+  app?.close();
   await gateway?.stop();
 });
 
@@ -74,7 +106,8 @@ describe('the legacy snippet, unchanged, in Chromium', () => {
 
     await page.waitForFunction(() => window.seen.frames.some((f) => f.channel === 'reply'));
     const reply = await page.evaluate(() => window.seen.frames.find((f) => f.channel === 'reply'));
-    expect(reply.message.echo).toBe('hello world');
+    // Forwarded to the app (module chat, default action ws), signed, and its answer became the reply.
+    expect(reply.message).toEqual({ echo: 'hello world', module: 'chat', action: 'ws', path: '/chat/ws' });
     await context.close();
   });
 
@@ -102,8 +135,9 @@ describe('the new API in Chromium', () => {
 
     expect(await page.evaluate(() => window.socket.request('ping'))).toBe('pong');
     expect(await page.evaluate(() => window.socket.call('echo', { n: 5 }))).toMatchObject({ echo: { n: 5 } });
+    // A module the app does not know: its 404 comes back as an error, correlated to the call.
     const failure = await page.evaluate(() => window.socket.call('nope', 1).then(() => null, (e) => e.code));
-    expect(failure).toBe('unknown_module');
+    expect(failure).toBe('backend_error');
 
     await page.evaluate(() => {
       window.roomMessages = [];
@@ -116,7 +150,7 @@ describe('the new API in Chromium', () => {
     const { port, adminPort } = gateway;
     expect(await gateway.stop()).toBe(0);
     await page.waitForFunction(() => !window.socket.connected);
-    gateway = await startGateway([`--port=${port}`, `--admin.port=${adminPort}`]);
+    gateway = await startGateway([`--port=${port}`, `--admin.port=${adminPort}`, ...appArgs()]);
     await page.waitForFunction(() => window.socket.connected, null, { timeout: 20_000 });
     await expect.poll(async () => {
       await gateway.publish({ channel: 'room:42', room: 'room:42', message: { n: 2 } });

@@ -8,12 +8,14 @@ export const API_KEY = 'e2e-test-key';
 
 const STARTED = /Switchboard started: public=[^:\s]+:(\d+) .*admin=[^:\s]+:(\d+)/;
 
+export const APP_SECRET = 'e2e-app-secret-that-is-at-least-32-bytes';
+
 export async function startGateway(extraArgs = []) {
   if (!existsSync(JAR)) {
     throw new Error(`${JAR} is missing: build it first (./mvnw -B -pl gateway-server -am package -DskipTests)`);
   }
   const args = ['-jar', JAR, '--host=127.0.0.1', '--admin.api-key=' + API_KEY, '--presence-interval=100ms',
-    '--echo-modules=chat,echo', '--drain=200ms', ...extraArgs];
+    '--echo-module=true', '--app.secret=' + APP_SECRET, '--drain=200ms', ...extraArgs];
   if (!extraArgs.some((a) => a.startsWith('--port='))) args.push('--port=0');
   if (!extraArgs.some((a) => a.startsWith('--admin.port='))) args.push('--admin.port=0');
   const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
