@@ -276,7 +276,7 @@ public final class Gateway {
             t.cancel(false);
         }
         long windowNanos = drain.toNanos();
-        log.info("Draining {} connections over {}", registry.size(), drain);
+        log.info("Draining {} connections over {} ms", registry.size(), drain.toMillis());
         for (LoopSessions loop : registry.loops()) {
             loop.executor().execute(() -> {
                 List<Session> sessions = new ArrayList<>();

@@ -2,6 +2,7 @@ package dev.switchboard.core.internal.dispatch;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.switchboard.core.ChannelNames;
 import dev.switchboard.core.GatewayOptions;
 import dev.switchboard.core.internal.codec.Replies;
 import dev.switchboard.core.internal.session.Session;
@@ -13,17 +14,12 @@ import dev.switchboard.core.spi.Request;
 import dev.switchboard.core.spi.SessionListener;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
 
 /** The handlers of DESIGN §2: {@code ping}, {@code controller}, {@code subscribe}, {@code unsubscribe}, {@code publish}. */
 public final class BuiltinHandlers {
 
-    /** Room and channel names: what fits in a Redis channel name and a log line without escaping. */
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_:.@/-]{1,128}");
     private static final TextNode PONG = TextNode.valueOf("pong");
-    private static final Set<String> RESERVED = Set.of("state", "reply", "error");
 
     private final GatewayOptions options;
     private final SessionRegistry registry;
@@ -106,12 +102,9 @@ public final class BuiltinHandlers {
         if (room == null) {
             throw new HandlerException("bad_request", r.handler() + " needs a \"channel\"");
         }
-        if (!NAME.matcher(room).matches()) {
-            throw new HandlerException("bad_request", "channel names are 1-128 of A-Z a-z 0-9 _ : . @ / -");
-        }
-        if (RESERVED.contains(room)) {
-            // Rooms and app channels share the client's name space with the gateway's own channels.
-            throw new HandlerException("bad_request", "\"" + room + "\" is a reserved channel");
+        String problem = ChannelNames.problem("channel", room);
+        if (problem != null) {
+            throw new HandlerException("bad_request", problem);
         }
         return room;
     }

@@ -5,11 +5,10 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import dev.switchboard.core.ChannelNames;
 import dev.switchboard.core.spi.Delivery;
 import java.io.IOException;
 import java.util.Arrays;
-import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Reads the body of {@code POST /api/publish}: {@code {"channel": .., "message": .., "user_id"?: .., "room"?: ..}}.
@@ -19,10 +18,6 @@ import java.util.regex.Pattern;
  */
 final class PublishRequest {
 
-    /** Channel and room names, as the gateway accepts them from clients. */
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_:.@/-]{1,128}");
-    /** The gateway's own channels; an application message on them would confuse every client. */
-    private static final Set<String> RESERVED = Set.of("state", "reply", "error");
     private static final JsonFactory JSON = JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
@@ -111,11 +106,9 @@ final class PublishRequest {
     }
 
     private static void requireName(String field, String name) throws Invalid {
-        if (!NAME.matcher(name).matches()) {
-            throw new Invalid("\"" + field + "\" must be 1-128 of A-Z a-z 0-9 _ : . @ / -");
-        }
-        if (RESERVED.contains(name)) {
-            throw new Invalid("\"" + name + "\" is a reserved channel");
+        String problem = ChannelNames.problem(field, name);
+        if (problem != null) {
+            throw new Invalid(problem);
         }
     }
 }
