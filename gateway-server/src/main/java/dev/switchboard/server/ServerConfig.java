@@ -200,9 +200,7 @@ public final class ServerConfig {
 
         /** Sets the secret (>= 32 bytes) that signs every request to the application; required when any app.* URL is set. */
         public Builder appSecret(String secret) {
-            int bytes = secret == null ? 0 : secret.getBytes(StandardCharsets.UTF_8).length;
-            require(bytes >= 32, "app.secret", bytes + " bytes", ">= 32 bytes");
-            appSecret = secret;
+            appSecret = secret("app.secret", secret, ">= 32 bytes");
             return this;
         }
 
@@ -317,9 +315,7 @@ public final class ServerConfig {
 
         /** Sets the window over which clients are closed at shutdown; default 10 s. */
         public Builder drain(Duration d) {
-            Objects.requireNonNull(d, "drain");
-            require(!d.isNegative(), "drain", d, ">= 0");
-            drain = d;
+            drain = nonNegative("drain", d);
             return this;
         }
 
@@ -331,18 +327,13 @@ public final class ServerConfig {
 
         /** Sets the HS256 secret for {@link AuthMode#JWT}: at least 32 bytes. Default none. */
         public Builder jwtSecret(String secret) {
-            // The value itself never enters a message: it is a secret.
-            int bytes = secret == null ? 0 : secret.getBytes(StandardCharsets.UTF_8).length;
-            require(bytes >= 32, "auth.jwt.secret", bytes + " bytes", ">= 32 bytes for HS256");
-            jwtSecret = secret;
+            jwtSecret = secret("auth.jwt.secret", secret, ">= 32 bytes for HS256");
             return this;
         }
 
         /** Sets the allowance for {@code exp} and {@code nbf} checks; default 30 s. */
         public Builder jwtClockSkew(Duration d) {
-            Objects.requireNonNull(d, "auth.jwt.clock-skew");
-            require(!d.isNegative(), "auth.jwt.clock-skew", d, ">= 0");
-            jwtClockSkew = d;
+            jwtClockSkew = nonNegative("auth.jwt.clock-skew", d);
             return this;
         }
 
@@ -397,6 +388,19 @@ public final class ServerConfig {
             int colon = message.indexOf(':');
             String key = colon < 0 ? null : CORE_KEYS.get(message.substring(0, colon));
             return key == null ? message : key + message.substring(colon);
+        }
+
+        private static Duration nonNegative(String key, Duration d) {
+            Objects.requireNonNull(d, key);
+            require(!d.isNegative(), key, d, ">= 0");
+            return d;
+        }
+
+        /** Checks a secret's length; the value itself never enters a message. */
+        private static String secret(String key, String secret, String expected) {
+            int bytes = secret == null ? 0 : secret.getBytes(StandardCharsets.UTF_8).length;
+            require(bytes >= 32, key, bytes + " bytes", expected);
+            return secret;
         }
 
         private static String requireHost(String key, String host) {
