@@ -7,8 +7,9 @@ package dev.switchboard.core;
  *
  * <pre>
  *  standalone, before the upgrade:   [ssl] → httpCodec → handshake → publicHttp
- *  after the upgrade:                [ssl] → wsencoder/wsdecoder → wsProtocol → wsAggregator → idle
- *                                          → keepalive → jsonCodec → rateLimit → dispatcher
+ *  after the upgrade:                [ssl] → flushConsolidation → wsencoder/wsdecoder → wsProtocol
+ *                                          → wsAggregator → idle → keepalive → jsonCodec → rateLimit
+ *                                          → dispatcher
  *  embedded:                         host's codec → handshake → host's handlers (other paths)
  * </pre>
  *
@@ -26,6 +27,11 @@ public final class GatewayPipeline {
     public static final String HANDSHAKE = "handshake";
     /** Non-WebSocket requests on the public port (health, client script); standalone only. */
     public static final String PUBLIC_HTTP = "publicHttp";
+    /**
+     * Netty's {@code FlushConsolidationHandler}: the fan-out flushes every recipient after its write; this turns
+     * a burst of messages to one client into one {@code write(2)} instead of one per message.
+     */
+    public static final String FLUSH_CONSOLIDATION = "flushConsolidation";
     /** Netty's {@code WebSocketServerProtocolHandler}: upgrade response, close and ping frames, frame size. */
     public static final String WS_PROTOCOL = "wsProtocol";
     /** Joins fragmented messages, bounded by the frame size limit. */

@@ -1,6 +1,7 @@
 package dev.switchboard.core.internal;
 
 import static dev.switchboard.core.GatewayPipeline.DISPATCHER;
+import static dev.switchboard.core.GatewayPipeline.FLUSH_CONSOLIDATION;
 import static dev.switchboard.core.GatewayPipeline.HANDSHAKE;
 import static dev.switchboard.core.GatewayPipeline.HTTP_CODEC;
 import static dev.switchboard.core.GatewayPipeline.IDLE;
@@ -8,6 +9,7 @@ import static dev.switchboard.core.GatewayPipeline.JSON_CODEC;
 import static dev.switchboard.core.GatewayPipeline.KEEPALIVE;
 import static dev.switchboard.core.GatewayPipeline.PUBLIC_HTTP;
 import static dev.switchboard.core.GatewayPipeline.RATE_LIMIT;
+import static dev.switchboard.core.GatewayPipeline.SSL;
 import static dev.switchboard.core.GatewayPipeline.WS_AGGREGATOR;
 import static dev.switchboard.core.GatewayPipeline.WS_PROTOCOL;
 
@@ -28,6 +30,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
@@ -41,6 +44,12 @@ import java.util.function.Supplier;
  * {@link dev.switchboard.core.GatewayPipeline}. Shared handlers are created once here.
  */
 public final class GatewayChannels implements HandshakeContext.Upgrader {
+
+    /**
+     * Flushes held back at most: past this many, one goes out at once. Netty's default is 256; with a broadcast
+     * that is also the most frames one recipient waits behind.
+     */
+    private static final int FLUSHES_BEFORE_FORCED = 256;
 
     /** The path Netty's handshaker sees; the handshake handler rewrites every accepted request to it. */
     private static final String INTERNAL_PATH = "/";
@@ -95,6 +104,13 @@ public final class GatewayChannels implements HandshakeContext.Upgrader {
     @Override
     public void installWebSocket(ChannelPipeline p, String after) {
         p.channel().config().setWriteBufferWaterMark(waterMark);
+        // Closest to the socket but behind TLS, so that TLS also sees one flush per burst.
+        FlushConsolidationHandler consolidation = new FlushConsolidationHandler(FLUSHES_BEFORE_FORCED, true);
+        if (p.get(SSL) != null) {
+            p.addAfter(SSL, FLUSH_CONSOLIDATION, consolidation);
+        } else {
+            p.addFirst(FLUSH_CONSOLIDATION, consolidation);
+        }
         p.addAfter(after, WS_PROTOCOL, new WebSocketServerProtocolHandler(wsConfig));
         p.addAfter(WS_PROTOCOL, WS_AGGREGATOR, new WebSocketFrameAggregator(options.maxFrameSize()));
         p.addAfter(WS_AGGREGATOR, IDLE, new IdleStateHandler(options.pingInterval().toMillis(), 0, 0, TimeUnit.MILLISECONDS));

@@ -31,9 +31,13 @@ public final class Replies {
         return Frames.envelope(alloc, STATE, null, stateMessage(p));
     }
 
-    /** Writes and flushes a {@code reply} carrying {@code value} (already JSON when {@code byte[]}). */
+    /** A reply value already encoded as JSON, for constant answers such as {@code "pong"}. */
+    public record Encoded(byte[] json) {
+    }
+
+    /** Writes and flushes a {@code reply} carrying {@code value} ({@link Encoded} is written as it is). */
     public static void reply(Channel ch, JsonNode id, Object value) throws JsonProcessingException {
-        byte[] json = MAPPER.writeValueAsBytes(value);
+        byte[] json = value instanceof Encoded e ? e.json() : MAPPER.writeValueAsBytes(value);
         ch.writeAndFlush(Frames.envelope(ch.alloc(), REPLY, idBytes(id), json), ch.voidPromise());
     }
 
@@ -52,6 +56,10 @@ public final class Replies {
     private static byte[] idBytes(JsonNode id) {
         if (id == null) {
             return null;
+        }
+        if (id.canConvertToInt() && id.isIntegralNumber()) {
+            // The JS client's ids are small integers: skip the serializer.
+            return Integer.toString(id.intValue()).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         }
         try {
             return MAPPER.writeValueAsBytes(id);

@@ -1,7 +1,6 @@
 package dev.switchboard.core.internal.dispatch;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.TextNode;
 import dev.switchboard.core.ChannelNames;
 import dev.switchboard.core.GatewayOptions;
 import dev.switchboard.core.internal.codec.Replies;
@@ -19,7 +18,7 @@ import java.util.function.Consumer;
 /** The handlers of DESIGN §2: {@code ping}, {@code controller}, {@code subscribe}, {@code unsubscribe}, {@code publish}. */
 public final class BuiltinHandlers {
 
-    private static final TextNode PONG = TextNode.valueOf("pong");
+    private static final Replies.Encoded PONG = new Replies.Encoded("\"pong\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
 
     private final GatewayOptions options;
     private final SessionRegistry registry;

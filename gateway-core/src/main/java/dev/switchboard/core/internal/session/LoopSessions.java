@@ -13,7 +13,7 @@ import java.util.function.Consumer;
 public final class LoopSessions {
 
     private final EventExecutor executor;
-    private final SessionGroup all = new SessionGroup();
+    private final SessionGroup all = new SessionGroup(true);
     private final Map<String, SessionGroup> users = new HashMap<>();
     private final Map<String, SessionGroup> rooms = new HashMap<>();
 
@@ -32,7 +32,7 @@ public final class LoopSessions {
     void add(Session s) {
         all.add(s);
         if (s.userId() != null) {
-            users.computeIfAbsent(s.userId(), k -> new SessionGroup()).add(s);
+            users.computeIfAbsent(s.userId(), k -> new SessionGroup(false)).add(s);
         }
     }
 
@@ -51,7 +51,7 @@ public final class LoopSessions {
         if (s.removed || !s.addRoom(room)) {
             return false;
         }
-        rooms.computeIfAbsent(room, k -> new SessionGroup()).add(s);
+        rooms.computeIfAbsent(room, k -> new SessionGroup(false)).add(s);
         return true;
     }
 

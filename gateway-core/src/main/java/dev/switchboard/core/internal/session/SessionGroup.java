@@ -12,10 +12,20 @@ import java.util.function.Consumer;
  */
 final class SessionGroup {
 
+    /**
+     * Whether this group keeps each member's index in {@link Session#slot}, so that removing one costs O(1)
+     * instead of a scan: the per-loop group of all sessions, where a disconnect would otherwise scan thousands.
+     * A session is in one such group only.
+     */
+    private final boolean indexed;
     private Session[] items = new Session[4];
     private int size;
     private int walking;
     private List<Session> pending;
+
+    SessionGroup(boolean indexed) {
+        this.indexed = indexed;
+    }
 
     int size() {
         return size - (pending == null ? 0 : pending.size());
@@ -24,6 +34,9 @@ final class SessionGroup {
     void add(Session s) {
         if (size == items.length) {
             items = Arrays.copyOf(items, size * 2);
+        }
+        if (indexed) {
+            s.slot = size;
         }
         items[size++] = s;
     }
@@ -42,6 +55,17 @@ final class SessionGroup {
     }
 
     private void removeNow(Session s) {
+        if (indexed) {
+            int i = s.slot;
+            if (i >= 0 && i < size && items[i] == s) {
+                Session last = items[--size];
+                items[i] = last;
+                last.slot = i;
+                items[size] = null;
+                s.slot = -1;
+            }
+            return;
+        }
         for (int i = 0; i < size; i++) {
             if (items[i] == s) {
                 items[i] = items[--size];

@@ -14,9 +14,10 @@ class SessionGroupTest {
         return new Session(new EmbeddedChannel(), "i-" + fp, null, fp, "127.0.0.1", Map.of(), 10);
     }
 
-    @Test
-    void removalDuringAWalkNeitherSkipsNorRepeats() {
-        SessionGroup g = new SessionGroup();
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void removalDuringAWalkNeitherSkipsNorRepeats(boolean indexed) {
+        SessionGroup g = new SessionGroup(indexed);
         List<Session> all = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
             Session s = session("s" + i);
@@ -39,8 +40,33 @@ class SessionGroupTest {
     }
 
     @Test
+    void indexedRemovalKeepsEveryOtherMemberReachable() {
+        SessionGroup g = new SessionGroup(true);
+        List<Session> all = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            Session s = session("s" + i);
+            all.add(s);
+            g.add(s);
+        }
+        for (int i = 0; i < 50; i += 3) {
+            g.remove(all.get(i));
+        }
+        g.remove(all.get(0)); // twice: nothing happens
+        List<Session> left = new ArrayList<>();
+        g.forEach(left::add);
+        List<Session> expected = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            if (i % 3 != 0) {
+                expected.add(all.get(i));
+            }
+        }
+        assertThat(left).containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(g.size()).isEqualTo(expected.size());
+    }
+
+    @Test
     void sessionsThatLeftTheGatewayAreSkipped() {
-        SessionGroup g = new SessionGroup();
+        SessionGroup g = new SessionGroup(false);
         Session a = session("a");
         Session b = session("b");
         g.add(a);

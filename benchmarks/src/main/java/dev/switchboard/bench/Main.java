@@ -1,0 +1,86 @@
+package dev.switchboard.bench;
+
+import dev.switchboard.bench.hub.GatewayMain;
+import dev.switchboard.bench.hub.NettyHub;
+import dev.switchboard.bench.load.BroadcastScenario;
+import dev.switchboard.bench.load.ConnectScenario;
+import dev.switchboard.bench.load.IdleScenario;
+import dev.switchboard.bench.load.RequestScenario;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** {@code java -jar switchboard-bench.jar <command> [--key=value…]}; see {@link #USAGE}. */
+public final class Main {
+
+    static final String USAGE = """
+            usage: java -jar switchboard-bench.jar <command> [--key=value ...]
+
+            load scenarios (against any WebSocket server; each bounded by --duration and --max-connections):
+              connect    --url=ws://H:P/ws --clients=N --connect-rate=R [--jwt-secret=S] [--hold=0s]
+              broadcast  --url=ws://H:P/ws --clients=N --rate=R|0 [--window=8] --size=100 --duration=10s
+                         [--protocol=switchboard|raw] [--publish=ws|http --publish-url=URL --api-key=K] [--room=bench]
+              cluster    broadcast with --publish=http: --publish-url=http://A-admin/api/publish --url=ws://B/ws
+              request    --url=ws://H:P/ws --clients=N --depth=D --handler=ping|controller [--module=echo] --duration=10s
+              idle       --url=ws://H:P/ws --clients=N --duration=30s --server-pid=PID [--metrics-url=URL --api-key=K]
+              common     --sources=4 (127.0.0.x source addresses) --threads=2 --connect-rate=2000 --warmup=1s
+                         --server-pid=PID --label=NAME --out=results/NAME (writes .json .hlog .hgrm)
+
+            comparisons and charts:
+              compare    --scenario=broadcast|request --servers=switchboard,netty-flush,netty-plain,node[,switchboard-alt --alt-jar=J] --runs=3
+                         [--server-threads=2] + scenario options; prints medians and ratios, writes summary.json + latency.svg
+              chart      --out=x.svg [--title=T] result.json... (results or compare summaries)
+
+            servers:
+              gateway    Switchboard core for load tests: --port=0 --threads=2 [--jwt-secret=S] --max-seconds=3600
+              hub        Netty reference hub: --variant=plain|flush --port=0 --threads=2 --max-seconds=3600
+
+            micro-benchmarks:
+              jmh        JMH options, e.g. jmh FanoutBench -prof gc; smoke: jmh -f 0 -wi 0 -i 1 -r 100ms
+            """;
+
+    private Main() {
+    }
+
+    public static void main(String[] argv) throws Exception {
+        if (argv.length == 0 || argv[0].equals("help") || argv[0].equals("--help")) {
+            System.out.print(USAGE);
+            return;
+        }
+        String cmd = argv[0];
+        if (cmd.equals("jmh")) {
+            org.openjdk.jmh.Main.main(Arrays.copyOfRange(argv, 1, argv.length));
+            return;
+        }
+        if (cmd.equals("chart")) {
+            List<String> opts = new ArrayList<>();
+            List<String> files = new ArrayList<>();
+            for (int i = 1; i < argv.length; i++) {
+                (argv[i].startsWith("--") ? opts : files).add(argv[i]);
+            }
+            Chart.main(new Args(opts.toArray(String[]::new), 0), files);
+            return;
+        }
+        Args a = new Args(argv, 1);
+        try {
+            switch (cmd) {
+                case "connect" -> ConnectScenario.run(a, System.out);
+                case "broadcast", "cluster" -> BroadcastScenario.run(cmd, a, System.out);
+                case "request" -> RequestScenario.run(a, System.out);
+                case "idle" -> IdleScenario.run(a, System.out);
+                case "compare" -> Compare.main(a, System.out);
+                case "gateway" -> GatewayMain.main(a);
+                case "hub" -> NettyHub.main(a);
+                default -> {
+                    System.err.println("unknown command " + cmd);
+                    System.err.print(USAGE);
+                    System.exit(2);
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+        }
+        System.exit(0);
+    }
+}

@@ -1,0 +1,65 @@
+package dev.switchboard.bench.hub;
+
+import dev.switchboard.bench.Args;
+import dev.switchboard.core.Gateway;
+import dev.switchboard.core.GatewayOptions;
+import dev.switchboard.core.GatewayServer;
+import dev.switchboard.core.auth.JwtAuthenticator;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Switchboard's core as the load generator's target: a {@link GatewayServer} with limits opened up for load
+ * (no per-IP cap, no rate limit to speak of), client publish allowed to rooms {@code bench*}, and an in-process
+ * module {@code echo} for {@code controller} requests. Everything else is the default pipeline. The standalone
+ * server (gateway-server) can be measured the same way; this one needs no config file.
+ */
+public final class GatewayMain {
+
+    private GatewayMain() {
+    }
+
+    /** Returns the gateway the benchmarks measure; {@code jwtSecret} null for anonymous connections. */
+    public static Gateway benchGateway(String jwtSecret) {
+        GatewayOptions options = GatewayOptions.builder()
+                .paths(List.of("/ws", "/"))
+                .allowedOrigins(List.of("http://localhost"))
+                .maxConnections(1_000_000)
+                .maxConnectionsPerIp(1_000_000)
+                .rateLimitPerSecond(1_000_000)
+                .rateLimitBurst(1_000_000)
+                .clientPublishPattern("bench*")
+                .build();
+        Gateway.Builder b = Gateway.builder().options(options).module("echo", r -> r.data());
+        if (jwtSecret != null) {
+            b.authenticator(new JwtAuthenticator(jwtSecret));
+        }
+        return b.build();
+    }
+
+    /** {@code gateway --port=0 --threads=2 [--jwt-secret=S] --max-seconds=3600}. */
+    public static void main(Args a) throws Exception {
+        String host = a.str("host", "127.0.0.1");
+        int port = a.integer("port", 0);
+        int threads = a.integer("threads", 2);
+        String secret = a.str("jwt-secret", null);
+        long maxSeconds = a.integer("max-seconds", 3600);
+        a.rejectUnknown();
+        GatewayServer server = GatewayServer.builder(benchGateway(secret)).host(host).port(port).workerThreads(threads).build();
+        InetSocketAddress at = server.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        System.out.println("Switchboard started: public=" + at.getHostString() + ":" + at.getPort()
+                + " transport=" + server.transport() + " threads=" + threads + " pid=" + ProcessHandle.current().pid());
+        System.out.flush();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                server.stop(Duration.ZERO).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            } catch (Exception ignored) {
+                // exiting anyway
+            }
+        }));
+        Thread.sleep(maxSeconds * 1000);
+        System.exit(0);
+    }
+}

@@ -1,0 +1,117 @@
+package dev.switchboard.bench.hub;
+
+import dev.switchboard.bench.Args;
+import dev.switchboard.bench.load.Net;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+
+/**
+ * The plain Netty reference: a broadcast hub that rebroadcasts every text frame it receives to every client
+ * through a {@link ChannelGroup} (Netty's own example style: the group duplicates the frame, the WebSocket
+ * encoder writes a header per recipient). Variant {@code flush} adds a {@link FlushConsolidationHandler} at
+ * the head of each pipeline, the usual first optimisation of such a server.
+ */
+public final class NettyHub implements AutoCloseable {
+
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final Channel server;
+    private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+
+    public NettyHub(String host, int port, int threads, boolean consolidateFlushes) throws InterruptedException {
+        boss = Net.group(1, "hub-accept");
+        workers = Net.group(threads, "hub-io");
+        Rebroadcast rebroadcast = new Rebroadcast(clients);
+        server = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(Net.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        if (consolidateFlushes) {
+                            ch.pipeline().addLast("flush", new FlushConsolidationHandler(256, true));
+                        }
+                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(8192),
+                                new WebSocketServerProtocolHandler("/", null, false, 65536, false, true),
+                                rebroadcast);
+                    }
+                })
+                .bind(host, port).sync().channel();
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) server.localAddress();
+    }
+
+    @Override
+    public void close() {
+        server.close().syncUninterruptibly();
+        clients.close().awaitUninterruptibly();
+        boss.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+        workers.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    @Sharable
+    private static final class Rebroadcast extends SimpleChannelInboundHandler<TextWebSocketFrame> {
+        private final ChannelGroup clients;
+
+        Rebroadcast(ChannelGroup clients) {
+            this.clients = clients;
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
+                clients.add(ctx.channel());
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, TextWebSocketFrame frame) {
+            clients.writeAndFlush(frame.retain());
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+
+    /** {@code hub --variant=plain|flush --port=0 --threads=2 --max-seconds=3600}: runs until killed or the limit. */
+    public static void main(Args a) throws Exception {
+        String variant = a.str("variant", "flush");
+        if (!variant.equals("plain") && !variant.equals("flush")) {
+            throw new IllegalArgumentException("--variant=" + variant + " (expected: plain or flush)");
+        }
+        String host = a.str("host", "127.0.0.1");
+        int port = a.integer("port", 0);
+        int threads = a.integer("threads", 2);
+        long maxSeconds = a.integer("max-seconds", 3600);
+        a.rejectUnknown();
+        try (NettyHub hub = new NettyHub(host, port, threads, variant.equals("flush"))) {
+            InetSocketAddress at = hub.address();
+            System.out.println("Netty hub (" + variant + ") started: public=" + at.getHostString() + ":" + at.getPort()
+                    + " transport=" + Net.transportName() + " threads=" + threads + " pid=" + ProcessHandle.current().pid());
+            System.out.flush();
+            Thread.sleep(maxSeconds * 1000);
+        }
+    }
+}

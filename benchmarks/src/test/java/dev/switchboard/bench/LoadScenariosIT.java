@@ -1,0 +1,133 @@
+package dev.switchboard.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.bench.hub.GatewayMain;
+import dev.switchboard.bench.hub.NettyHub;
+import dev.switchboard.bench.load.BroadcastScenario;
+import dev.switchboard.bench.load.ConnectScenario;
+import dev.switchboard.bench.load.IdleScenario;
+import dev.switchboard.bench.load.RequestScenario;
+import dev.switchboard.bench.load.Sys;
+import dev.switchboard.core.testing.RunningGateway;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Each load scenario for a second or two with a few clients, against an in-process gateway and the Netty
+ * reference hub: the instruments must keep working (deliveries arrive, none is lost, files are written).
+ */
+class LoadScenariosIT {
+
+    static final String SECRET = "bench-secret-that-is-at-least-32-bytes-long";
+    static final Path OUT = Path.of("target", "it-results");
+    static RunningGateway gateway;
+    static RunningGateway jwtGateway;
+
+    @BeforeAll
+    static void start() throws Exception {
+        gateway = RunningGateway.start(GatewayMain.benchGateway(null));
+        jwtGateway = RunningGateway.start(GatewayMain.benchGateway(SECRET));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        gateway.close();
+        jwtGateway.close();
+    }
+
+    static Args args(String name, String... extra) {
+        List<String> a = new ArrayList<>(List.of(extra));
+        a.add("--out=" + OUT.resolve(name));
+        a.add("--label=" + name);
+        a.add("--threads=1");
+        return new Args(a.toArray(String[]::new), 0);
+    }
+
+    static long num(Map<String, Object> r, String key) {
+        return ((Number) r.get(key)).longValue();
+    }
+
+    @SuppressWarnings("unchecked")
+    static long latency(Map<String, Object> r, String key) {
+        return ((Number) ((Map<String, Object>) r.get("latency_us")).get(key)).longValue();
+    }
+
+    @Test
+    void broadcastThroughClientPublishToARoom() throws Exception {
+        Map<String, Object> r = BroadcastScenario.run("broadcast", args("broadcast-switchboard",
+                "--url=" + gateway.url("/ws"), "--clients=20", "--rate=50", "--size=100", "--duration=1.5s",
+                "--warmup=0.3s"), System.out);
+        assertThat(num(r, "published")).isPositive();
+        assertThat(num(r, "received")).isPositive().isEqualTo(num(r, "expected"));
+        assertThat(num(r, "lost")).isZero();
+        assertThat(latency(r, "p99")).isPositive();
+        assertThat(OUT.resolve("broadcast-switchboard.json")).exists();
+        assertThat(OUT.resolve("broadcast-switchboard.hlog")).exists();
+        assertThat(Files.readString(OUT.resolve("broadcast-switchboard.hgrm"))).contains("Percentile");
+    }
+
+    @Test
+    void broadcastClosedLoopAgainstTheNettyHub() throws Exception {
+        try (NettyHub hub = new NettyHub("127.0.0.1", 0, 1, true)) {
+            Map<String, Object> r = BroadcastScenario.run("broadcast", args("broadcast-netty-flush",
+                    "--url=ws://127.0.0.1:" + hub.address().getPort() + "/", "--protocol=raw", "--clients=20",
+                    "--rate=0", "--window=4", "--duration=1s", "--warmup=0.3s"), System.out);
+            assertThat(num(r, "received")).isPositive().isEqualTo(num(r, "expected"));
+            assertThat(num(r, "lost")).isZero();
+            assertThat(num(r, "deliveries_per_s")).isPositive();
+        }
+    }
+
+    @Test
+    void connectWithTokens() throws Exception {
+        Map<String, Object> r = ConnectScenario.run(args("connect-jwt", "--url=" + jwtGateway.url("/ws"),
+                "--clients=30", "--connect-rate=200", "--jwt-secret=" + SECRET), System.out);
+        assertThat(num(r, "opened")).isEqualTo(30);
+        assertThat(num(r, "failed")).isZero();
+        assertThat(num(r, "handshakes_per_s")).isPositive();
+    }
+
+    @Test
+    void connectWithAWrongSecretIsRefused() throws Exception {
+        Map<String, Object> r = ConnectScenario.run(args("connect-bad-jwt", "--url=" + jwtGateway.url("/ws"),
+                "--clients=3", "--jwt-secret=not-the-secret-but-also-32-bytes-long!!"), System.out);
+        assertThat(num(r, "opened")).isZero();
+        assertThat(num(r, "failed")).isEqualTo(3);
+        assertThat(r.get("failures").toString()).contains("401");
+    }
+
+    @Test
+    void pipelinedPingsAndControllerRequests() throws Exception {
+        for (String handler : List.of("ping", "controller")) {
+            Map<String, Object> r = RequestScenario.run(args("request-" + handler, "--url=" + gateway.url("/ws"),
+                    "--clients=5", "--depth=4", "--handler=" + handler, "--duration=1s", "--warmup=0.2s"), System.out);
+            assertThat(num(r, "replies")).isPositive();
+            assertThat(num(r, "errors")).isZero();
+            assertThat(num(r, "round_trips_per_s")).isPositive();
+        }
+    }
+
+    @Test
+    void idleConnectionsAndServerMemory() throws Exception {
+        Map<String, Object> r = IdleScenario.run(args("idle", "--url=" + gateway.url("/ws"), "--clients=20",
+                "--duration=0.5s", "--server-pid=" + Sys.selfPid()), System.out);
+        assertThat(num(r, "open")).isEqualTo(20);
+        assertThat(num(r, "server_rss_after_kib")).isPositive();
+    }
+
+    @Test
+    void chartFromResults() throws Exception {
+        broadcastThroughClientPublishToARoom();
+        Path svg = OUT.resolve("chart.svg");
+        Chart.main(new Args(new String[] {"--out=" + svg, "--title=smoke"}, 0),
+                List.of(OUT.resolve("broadcast-switchboard.json").toString()));
+        assertThat(Files.readString(svg)).startsWith("<svg").contains("broadcast-switchboard").contains("p99.9");
+    }
+}
