@@ -1,7 +1,12 @@
 package dev.switchboard.server;
 
 import dev.switchboard.core.Gateway;
+import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.jvm.BufferPoolMetricSet;
+import com.codahale.metrics.jvm.MemoryUsageGaugeSet;
+import io.netty.buffer.PooledByteBufAllocator;
+import java.lang.management.ManagementFactory;
 import dev.switchboard.app.AppClient;
 import dev.switchboard.app.ControllerForwarder;
 import dev.switchboard.app.HttpConnectAuthenticator;
@@ -44,7 +49,7 @@ public final class Switchboard {
     private final Transport transport = Transport.best();
     /** One group of event loops for WebSockets, Redis and the app HTTP client: no thread hand-offs between them. */
     private final EventLoopGroup workers;
-    private final MetricRegistry metrics = new MetricRegistry();
+    private final MetricRegistry metrics = processMetrics();
     private final Broker broker;
     private final AppClient app;
     private final WebhookSender webhooks;
@@ -95,6 +100,21 @@ public final class Switchboard {
                 .build();
         admin = new AdminServer(config.adminHost(), config.adminPort(), transport,
                 new AdminRoutes(gateway, config.adminApiKey()));
+    }
+
+    /**
+     * A registry with the process's memory next to the gateway's metrics: heap and non-heap, the JVM's buffer
+     * pools, and Netty's pooled direct memory, which is where connection buffers live.
+     */
+    private static MetricRegistry processMetrics() {
+        MetricRegistry m = new MetricRegistry();
+        m.registerAll("jvm.memory", new MemoryUsageGaugeSet());
+        m.registerAll("jvm.buffers", new BufferPoolMetricSet(ManagementFactory.getPlatformMBeanServer()));
+        m.register("switchboard.netty.direct.used",
+                (Gauge<Long>) () -> PooledByteBufAllocator.DEFAULT.metric().usedDirectMemory());
+        m.register("switchboard.netty.heap.used",
+                (Gauge<Long>) () -> PooledByteBufAllocator.DEFAULT.metric().usedHeapMemory());
+        return m;
     }
 
     private Authenticator authenticator() {

@@ -43,6 +43,9 @@ class AdminIT {
                     "switchboard_handshakes_accepted_total 1.0", "switchboard_messages_in_total 1.0",
                     "# TYPE switchboard_dispatch_ping summary", "switchboard_dispatch_ping{quantile=\"0.99\"}",
                     "switchboard_dispatch_ping_count 1");
+            // Memory beside the gateway's counts, for per-connection cost: heap, buffer pools, Netty's direct.
+            assertThat(res.body()).contains("jvm_memory_heap_used ", "jvm_buffers_direct_used ",
+                    "switchboard_netty_direct_used ");
         }
     }
 
