@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Measures server memory per idle WebSocket connection: heap (after a forced GC), Netty direct, RSS.
+# Usage: benchmarks/idle-memory.sh [connections, default 15000]. Needs the server and bench jars built
+# (./mvnw -B -q -DskipTests package). Bounded: the load generator holds the connections for 40 s at most.
+set -u
+cd "$(dirname "$0")/.."
+N=${1:-15000}
+tmp=$(mktemp -d)
+java -jar gateway-server/target/switchboard.jar --host=127.0.0.1 --port=0 --admin.port=0 --admin.api-key=k \
+  --max-connections-per-ip=100000 > "$tmp/server.log" 2>&1 &
+SP=$!
+for _ in $(seq 1 50); do grep -q "Switchboard started" "$tmp/server.log" && break; sleep 0.2; done
+line=$(grep "Switchboard started" "$tmp/server.log")
+PORT=$(echo "$line" | sed -E 's/.*public=[^:]+:([0-9]+).*/\1/'); ADMIN=$(echo "$line" | sed -E 's/.*admin=[^:]+:([0-9]+).*/\1/')
+snap() {
+  jcmd $SP GC.run > /dev/null; sleep 1
+  rss=$(grep VmRSS /proc/$SP/status | awk '{print $2}')
+  m=$(curl -s http://127.0.0.1:$ADMIN/metrics)
+  heap=$(echo "$m" | grep -E "^jvm_memory_heap_used " | awk '{printf "%d", $2}')
+  nd=$(echo "$m" | grep -E "^switchboard_netty_direct_used " | awk '{printf "%d", $2}')
+  conns=$(echo "$m" | grep -E "^switchboard_connections " | awk '{printf "%d", $2}')
+  echo "$conns $rss $heap $nd"
+}
+sleep 2
+read c0 rss0 heap0 nd0 < <(snap)
+java -jar benchmarks/target/switchboard-bench.jar idle --url=ws://127.0.0.1:$PORT/ws --clients=$N --duration=40s \
+  --server-pid=$SP --connect-rate=3000 --label=idle --out="$tmp/idle" > "$tmp/client.log" 2>&1 &
+CP=$!
+for _ in $(seq 1 60); do sleep 1; c=$(curl -s http://127.0.0.1:$ADMIN/health | sed -E 's/.*"connections":([0-9]+).*/\1/'); [ "$c" = "$N" ] && break; done
+sleep 3
+read c1 rss1 heap1 nd1 < <(snap)
+echo "baseline: conns=$c0 rss=${rss0}KiB heap=$heap0 netty_direct=$nd0"
+echo "loaded:   conns=$c1 rss=${rss1}KiB heap=$heap1 netty_direct=$nd1"
+awk -v n=$c1 -v h0=$heap0 -v h1=$heap1 -v d0=$nd0 -v d1=$nd1 -v r0=$rss0 -v r1=$rss1 'BEGIN {
+  printf "per connection: heap %.0f B, netty direct %.0f B, heap+direct %.0f B, RSS growth %.0f B\n",
+    (h1-h0)/n, (d1-d0)/n, (h1-h0+d1-d0)/n, (r1-r0)*1024/n }'
+kill $CP 2>/dev/null; kill $SP; wait $SP 2>/dev/null
+echo "logs: $tmp"
