@@ -120,7 +120,7 @@ var Socket = class {
       (token) => {
         if (this.#dialing !== dialing) return;
         this.#dialing = null;
-        if (token != null) this.#url.searchParams.set(this.#tokenParam(), token);
+        if (token != null) for (const name of this.#tokenParams()) this.#url.searchParams.set(name, token);
         this.#dial();
       },
       (error) => {
@@ -243,8 +243,11 @@ var Socket = class {
     if (listeners?.size) for (const listener of listeners) invoke(listener, ...args);
     else if (type === "error" && args[0] instanceof Error) console.warn("switchboard:", args[0]);
   }
-  #tokenParam() {
-    return this.#url.searchParams.has("trongateToken") ? "trongateToken" : "token";
+  // The gateway reads `token`, else its alias `trongateToken`: refresh whichever the URL carries (both when it
+  // carries both, so a stale one is never read), `token` when it carries none.
+  #tokenParams() {
+    const present = ["token", "trongateToken"].filter((name) => this.#url.searchParams.has(name));
+    return present.length ? present : ["token"];
   }
   #dial() {
     const ws = this.#ws = new this.#options.WebSocket(this.#url.href);

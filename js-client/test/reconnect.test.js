@@ -63,6 +63,14 @@ describe('reconnect', () => {
     expect(connection.url.searchParams.has('token')).toBe(false);
   });
 
+  it('refreshes both names when the URL carries token and trongateToken', async () => {
+    const gateway = await startGateway();
+    client(`${gateway.url}?token=old&trongateToken=old`, { getToken: () => 'fresh' });
+    const connection = await gateway.nextConnection();
+    expect(connection.url.searchParams.get('trongateToken')).toBe('fresh');
+    expect(connection.url.searchParams.get('token')).toBe('fresh');
+  });
+
   it('reports a failing getToken and retries', async () => {
     const gateway = await startGateway();
     const getToken = vi.fn().mockRejectedValueOnce(new Error('session expired')).mockResolvedValue('ok');
