@@ -445,6 +445,21 @@ class GatewayIT {
     }
 
     @Test
+    void totalConnectionLimitAnswers503AndFreesSlotsOnClose() throws Exception {
+        GatewayOptions o = GatewayOptions.builder().maxConnectionsPerIp(10).maxConnections(2).build();
+        try (RunningGateway gw = RunningGateway.start(Gateway.builder().options(o).build());
+             WsClient a = WsClient.connect(gw.url("/ws"));
+             WsClient b = WsClient.connect(gw.url("/ws"))) {
+            assertThat(WsClient.statusOf(gw.url("/ws"), Map.of())).isEqualTo(503);
+            b.close();
+            await().until(() -> gw.gateway().connections() == 1);
+            try (WsClient c = WsClient.connect(gw.url("/ws"))) {
+                assertThat(c.next("state", WAIT).path("message").path("num_clients").asInt()).isEqualTo(2);
+            }
+        }
+    }
+
+    @Test
     void peerThatNeverUpgradesIsCutOff() throws Exception {
         GatewayOptions o = GatewayOptions.builder().handshakeTimeout(Duration.ofMillis(300)).build();
         try (RunningGateway gw = RunningGateway.start(Gateway.builder().options(o).build());
