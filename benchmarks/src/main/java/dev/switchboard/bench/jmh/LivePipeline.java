@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.HashMap;
 import java.util.List;
@@ -27,7 +28,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The pipeline of a connection after the upgrade (see {@link GatewayPipeline}), built without a handshake:
- * Netty's frame decoder and encoder, a stand-in for {@code wsProtocol} (a duplex handler, as Netty's is), the
+ * the flush consolidation handler, Netty's frame decoder and encoder, a stand-in for {@code wsProtocol} (a duplex handler, as Netty's is), the
  * UTF-8 validator, the aggregator, the idle handler and the gateway's shared handlers. A write from the channel
  * walks these contexts as it would on a live connection. {@code head} replaces the socket.
  */
@@ -63,6 +64,8 @@ final class LivePipeline {
     static void install(Channel ch, Discard head, Shared shared) {
         ChannelPipeline p = ch.pipeline();
         p.addLast("socket", head);
+        // As GatewayChannels installs it: closest to the socket, consolidating when no read is in progress.
+        p.addLast(GatewayPipeline.FLUSH_CONSOLIDATION, new FlushConsolidationHandler(256, true));
         p.addLast("wsdecoder", new WebSocket13FrameDecoder(true, false, 65536));
         p.addLast("wsencoder", new WebSocket13FrameEncoder(false));
         p.addLast(GatewayPipeline.WS_PROTOCOL, ProtocolStandIn.INSTANCE);

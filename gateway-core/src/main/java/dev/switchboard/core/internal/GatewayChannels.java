@@ -22,21 +22,22 @@ import dev.switchboard.core.internal.handshake.AddressMatcher;
 import dev.switchboard.core.internal.handshake.ConnectionLimiter;
 import dev.switchboard.core.internal.handshake.HandshakeContext;
 import dev.switchboard.core.internal.handshake.OriginPolicy;
-import dev.switchboard.core.spi.Authenticator;
-import java.util.function.BooleanSupplier;
 import dev.switchboard.core.internal.handshake.HandshakeHandler;
+import dev.switchboard.core.spi.Authenticator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
-import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -104,14 +105,16 @@ public final class GatewayChannels implements HandshakeContext.Upgrader {
     @Override
     public void installWebSocket(ChannelPipeline p, String after) {
         p.channel().config().setWriteBufferWaterMark(waterMark);
-        // Closest to the socket but behind TLS, so that TLS also sees one flush per burst.
+        // Closest to the socket but behind TLS (ours, or an embedding host's under any name), so that TLS also
+        // sees one flush per burst. Fan-out frames are written from this context (Session.attachWire).
         FlushConsolidationHandler consolidation = new FlushConsolidationHandler(FLUSHES_BEFORE_FORCED, true);
-        if (p.get(SSL) != null) {
-            p.addAfter(SSL, FLUSH_CONSOLIDATION, consolidation);
+        ChannelHandlerContext tls = p.get(SSL) != null ? p.context(SSL) : p.context(SslHandler.class);
+        if (tls != null) {
+            p.addAfter(tls.name(), FLUSH_CONSOLIDATION, consolidation);
         } else {
             p.addFirst(FLUSH_CONSOLIDATION, consolidation);
         }
-        p.addAfter(after, WS_PROTOCOL, new WebSocketServerProtocolHandler(wsConfig));
+        p.addAfter(after, WS_PROTOCOL, new ProtocolHandler(wsConfig));
         p.addAfter(WS_PROTOCOL, WS_AGGREGATOR, new WebSocketFrameAggregator(options.maxFrameSize()));
         p.addAfter(WS_AGGREGATOR, IDLE, new IdleStateHandler(options.pingInterval().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
         p.addAfter(IDLE, KEEPALIVE, keepalive);

@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Delivers a message to this instance's connections (DESIGN §6): the frame is encoded once into a pooled
  * buffer; each event loop that holds sessions gets one task that writes a retained duplicate to each of its
- * recipients with the void promise and flushes each. A recipient whose write buffer is above the high water
+ * recipients with the void promise, from the context just above the socket ({@link Session#attachWire}: the frame
+ * is complete, so no WebSocket or gateway handler has anything to do with it), then schedules one flush task
+ * for the loop ({@link LoopSessions#scheduleFlush}). A recipient whose write buffer is above the high water
  * mark is skipped and the drop counted; past {@code maxDrops} it is closed with 1013.
  */
 public final class Fanout {
@@ -85,6 +87,7 @@ public final class Fanout {
             } finally {
                 frame.release();
             }
+            loop.scheduleFlush();
             if (written > 0) {
                 metrics.deliveries.mark(written);
                 metrics.messagesOut.mark(written);
@@ -106,8 +109,8 @@ public final class Fanout {
                 }
                 return;
             }
-            ch.write(frame.retainedDuplicate(), ch.voidPromise());
-            ch.flush();
+            s.writeFrame(frame.retainedDuplicate());
+            loop.written(s);
             written++;
         }
     }

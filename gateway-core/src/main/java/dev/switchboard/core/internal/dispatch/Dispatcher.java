@@ -3,6 +3,7 @@ package dev.switchboard.core.internal.dispatch;
 import com.codahale.metrics.Timer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.core.GatewayPipeline;
 import dev.switchboard.core.Presence;
 import dev.switchboard.core.internal.GatewayMetrics;
 import dev.switchboard.core.internal.codec.Replies;
@@ -61,6 +62,7 @@ public final class Dispatcher extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof HandshakeComplete) {
             Session s = Session.of(ctx.channel());
+            s.attachWire(ctx.pipeline().context(GatewayPipeline.FLUSH_CONSOLIDATION));
             registry.add(s);
             metrics.handshakesAccepted.mark();
             log.debug("[{}] connected {} as {}", ctx.channel().id(), s.connectionId(), s.identity());

@@ -1,7 +1,9 @@
 package dev.switchboard.core.internal.session;
 
 import dev.switchboard.core.SessionInfo;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.AttributeKey;
 import java.util.HashSet;
 import java.util.Map;
@@ -35,6 +37,8 @@ public final class Session implements SessionInfo {
     private int drops;
     private int idleTicks;
     private boolean closing;
+    private ChannelHandlerContext wire;
+    boolean flushPending;
 
     public Session(Channel channel, String connectionId, String userId, String fingerprint, String remoteAddress,
                    Map<String, Object> claims, int burst) {
@@ -55,6 +59,33 @@ public final class Session implements SessionInfo {
     }
 
     public Channel channel() { return channel; }
+
+    /**
+     * Sets the context that fan-out frames are written from: the one just above the socket (or TLS), so a
+     * complete frame skips the handlers that would only pass it on (DESIGN §6). Set once, at the upgrade.
+     */
+    public void attachWire(ChannelHandlerContext ctx) {
+        this.wire = ctx;
+    }
+
+    /** Writes a complete frame from the {@link #attachWire wire} context (or the channel), without a flush. */
+    public void writeFrame(ByteBuf frame) {
+        if (wire != null) {
+            wire.write(frame, wire.voidPromise());
+        } else {
+            channel.write(frame, channel.voidPromise());
+        }
+    }
+
+    /** Flushes what {@link #writeFrame} wrote. */
+    public void flushFrames() {
+        if (wire != null) {
+            wire.flush();
+        } else {
+            channel.flush();
+        }
+    }
+
     @Override public String connectionId() { return connectionId; }
     @Override public String userId() { return userId; }
     @Override public String fingerprint() { return fingerprint; }

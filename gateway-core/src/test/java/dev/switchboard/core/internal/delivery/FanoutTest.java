@@ -10,9 +10,15 @@ import dev.switchboard.core.internal.session.Session;
 import dev.switchboard.core.internal.session.SessionRegistry;
 import dev.switchboard.core.spi.Delivery;
 import dev.switchboard.core.testing.FrameReader;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -80,5 +86,76 @@ class FanoutTest {
         ch.close();
         assertFalse(ch.finish());
         assertFalse(((EmbeddedChannel) ok.channel()).finish());
+    }
+
+    /** Counts the writes that pass through it. */
+    static final class Above extends ChannelOutboundHandlerAdapter {
+        int writes;
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            writes++;
+            ctx.write(msg, promise);
+        }
+    }
+
+    /**
+     * Stands in for the socket: keeps the payload of every frame written and counts flushes, without passing
+     * them on (EmbeddedChannel's own socket would run its pending tasks on each write, as no real one does).
+     */
+    static final class Socket extends ChannelOutboundHandlerAdapter {
+        final List<String> written = new ArrayList<>();
+        int flushes;
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            ByteBuf frame = (ByteBuf) msg;
+            written.add(frame.toString(2, frame.readableBytes() - 2, StandardCharsets.UTF_8)); // short frames
+            frame.release();
+        }
+
+        @Override
+        public void flush(ChannelHandlerContext ctx) {
+            flushes++;
+        }
+    }
+
+    @Test
+    void framesAreWrittenBelowTheGatewayHandlersAndBackToBackDeliveriesShareOneFlush() {
+        Session s = connect("a");
+        EmbeddedChannel ch = (EmbeddedChannel) s.channel();
+        Socket socket = new Socket();
+        Above above = new Above();
+        ch.pipeline().addLast("socket", socket).addLast("wire", new ChannelOutboundHandlerAdapter())
+                .addLast("gateway", above);
+        s.attachWire(ch.pipeline().context("wire"));
+
+        for (int i = 0; i < 3; i++) {
+            fanout.deliver(Delivery.toAll("feed", json(String.valueOf(i)), null));
+        }
+        assertThat(socket.flushes).as("flushed by the loop's task, not per write").isZero();
+        ch.runPendingTasks();
+        assertThat(socket.flushes).isEqualTo(1);
+        assertThat(above.writes).as("handlers above the wire context never see a fan-out frame").isZero();
+        assertThat(socket.written).containsExactly("{\"channel\":\"feed\",\"message\":0}",
+                "{\"channel\":\"feed\",\"message\":1}", "{\"channel\":\"feed\",\"message\":2}");
+
+        fanout.deliver(Delivery.toAll("feed", json("3"), null));
+        ch.runPendingTasks();
+        assertThat(socket.flushes).as("a later delivery schedules a new flush").isEqualTo(2);
+        assertThat(socket.written).hasSize(4).endsWith("{\"channel\":\"feed\",\"message\":3}");
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void sessionClosingAfterTheClientsCloseFrameGetsNoMoreFrames() {
+        Session s = connect("a");
+        EmbeddedChannel ch = (EmbeddedChannel) s.channel();
+        s.markClosing(); // what the protocol handler does when the client's close frame arrives
+        fanout.deliver(Delivery.toAll("feed", json("1"), null));
+        ch.runPendingTasks();
+        assertThat(FrameReader.texts(ch)).isEmpty();
+        assertThat(metrics.deliveries.getCount()).isZero();
+        assertFalse(ch.finish());
     }
 }

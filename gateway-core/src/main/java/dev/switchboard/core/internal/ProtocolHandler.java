@@ -1,0 +1,33 @@
+package dev.switchboard.core.internal;
+
+import dev.switchboard.core.internal.session.Session;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import java.util.List;
+
+/**
+ * Netty's protocol handler ({@code wsProtocol}), which also marks the session closing when the client's close
+ * frame arrives. Netty answers that frame and refuses the writes that pass through it afterwards; fan-out
+ * frames are written below it ({@link Session#attachWire}), and this makes them stop too: no data frame follows
+ * the close frame (RFC 6455 §5.5.1).
+ */
+final class ProtocolHandler extends WebSocketServerProtocolHandler {
+
+    ProtocolHandler(WebSocketServerProtocolConfig config) {
+        super(config);
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, WebSocketFrame frame, List<Object> out) throws Exception {
+        if (frame instanceof CloseWebSocketFrame) {
+            Session s = Session.of(ctx.channel());
+            if (s != null) {
+                s.markClosing();
+            }
+        }
+        super.decode(ctx, frame, out);
+    }
+}
