@@ -40,7 +40,8 @@ import java.util.regex.Pattern;
 public final class Compare {
 
     private static final Pattern STARTED = Pattern.compile("public=([^\\s]+):(\\d+)");
-    private static final List<String> KNOWN = List.of("switchboard", "switchboard-alt", "netty-flush", "netty-plain", "node");
+    private static final List<String> KNOWN = List.of("switchboard", "switchboard-alt", "netty-flush", "netty-plain",
+            "netty-echo", "node", "node-echo");
 
     private Compare() {
     }
@@ -83,9 +84,7 @@ public final class Compare {
                     List<String> args = new ArrayList<>();
                     boolean sb = server.startsWith("switchboard");
                     args.add("--url=ws://127.0.0.1:" + port + (sb ? "/ws" : "/"));
-                    if (scenario.equals("broadcast")) {
-                        args.add("--protocol=" + (sb ? "switchboard" : "raw"));
-                    }
+                    args.add("--protocol=" + (sb ? "switchboard" : "raw"));
                     args.add("--label=" + server);
                     args.add("--server-pid=" + p.pid());
                     args.add("--out=" + outDir.resolve(server + "-run" + run));
@@ -106,14 +105,44 @@ public final class Compare {
         summarize(scenario, title, servers, results, outDir, console);
     }
 
+    /**
+     * {@code summary}: the medians, ratios, summary.json and chart of runs made outside {@code compare} (for
+     * setups it cannot start, such as several instances and Redis: benchmarks/cluster.sh).
+     */
+    public static void summary(Args a, PrintStream console) throws Exception {
+        String scenario = a.str("scenario", "broadcast");
+        Path outDir = Path.of(a.str("out-dir", "."));
+        String title = a.str("title", null);
+        String spec = a.str("results", null);
+        a.rejectUnknown();
+        if (spec == null || spec.isBlank()) {
+            throw new IllegalArgumentException("--results=label:a.json+b.json,label2:c.json is required");
+        }
+        Map<String, List<JsonNode>> results = new LinkedHashMap<>();
+        for (String group : spec.split(",")) {
+            int colon = group.indexOf(':');
+            if (colon <= 0) {
+                throw new IllegalArgumentException("--results: '" + group + "' is not label:file.json[+file.json]");
+            }
+            List<JsonNode> runs = new ArrayList<>();
+            for (String f : group.substring(colon + 1).split("\\+")) {
+                runs.add(Run.JSON.readTree(new File(f)));
+            }
+            results.put(group.substring(0, colon), runs);
+        }
+        Files.createDirectories(outDir);
+        summarize(scenario, title, new ArrayList<>(results.keySet()), results, outDir, console);
+    }
+
     static List<String> command(String server, String jar, String nodeHub, int threads) {
         String java = ProcessHandle.current().info().command().orElse("java");
         return switch (server) {
             case "switchboard", "switchboard-alt" -> List.of(java, "-cp", jar, "dev.switchboard.bench.Main", "gateway", "--port=0",
                     "--threads=" + threads, "--max-seconds=900");
-            case "netty-flush", "netty-plain" -> List.of(java, "-cp", jar, "dev.switchboard.bench.Main", "hub",
+            case "netty-flush", "netty-plain", "netty-echo" -> List.of(java, "-cp", jar, "dev.switchboard.bench.Main", "hub",
                     "--variant=" + server.substring(6), "--port=0", "--threads=" + threads, "--max-seconds=900");
             case "node" -> List.of("node", nodeHub, "--port=0", "--max-seconds=900");
+            case "node-echo" -> List.of("node", nodeHub, "--port=0", "--mode=echo", "--max-seconds=900");
             default -> throw new IllegalArgumentException(server);
         };
     }

@@ -17,18 +17,21 @@ public final class Main {
             usage: java -jar switchboard-bench.jar <command> [--key=value ...]
 
             load scenarios (against any WebSocket server; each bounded by --duration and --max-connections):
-              connect    --url=ws://H:P/ws --clients=N --connect-rate=R [--jwt-secret=S] [--hold=0s]
+              connect    --url=ws://H:P/ws --clients=N --connect-rate=R [--jwt-secret=S] [--hold=0s] [--warmup-clients=0]
               broadcast  --url=ws://H:P/ws --clients=N --rate=R|0 [--window=8] --size=100 --duration=10s
                          [--protocol=switchboard|raw] [--publish=ws|http --publish-url=URL --api-key=K] [--room=bench]
               cluster    broadcast with --publish=http: --publish-url=http://A-admin/api/publish --url=ws://B/ws
               request    --url=ws://H:P/ws --clients=N --depth=D --handler=ping|controller [--module=echo] --duration=10s
+             [--rate=R (open-loop, requests/s in all)] [--protocol=switchboard|raw (echo servers)]
               idle       --url=ws://H:P/ws --clients=N --duration=30s --server-pid=PID [--metrics-url=URL --api-key=K]
               common     --sources=4 (127.0.0.x source addresses) --threads=2 --connect-rate=2000 --warmup=1s
                          --server-pid=PID --label=NAME --out=results/NAME (writes .json .hlog .hgrm)
 
             comparisons and charts:
-              compare    --scenario=broadcast|request --servers=switchboard,netty-flush,netty-plain,node[,switchboard-alt --alt-jar=J] --runs=3
+              compare    --scenario=broadcast|request --servers=switchboard,netty-flush,netty-plain,netty-echo,node,node-echo[,switchboard-alt --alt-jar=J] --runs=3
                          [--server-threads=2] + scenario options; prints medians and ratios, writes summary.json + latency.svg
+              summary    --scenario=broadcast|request --out-dir=D [--title=T] --results=label:a.json+b.json,label2:c.json
+                         medians and ratios (first label is the base) of runs made outside compare, as compare prints them
               chart      --out=x.svg [--title=T] result.json... (results or compare summaries)
 
             servers:
@@ -69,6 +72,7 @@ public final class Main {
                 case "request" -> RequestScenario.run(a, System.out);
                 case "idle" -> IdleScenario.run(a, System.out);
                 case "compare" -> Compare.main(a, System.out);
+                case "summary" -> Compare.summary(a, System.out);
                 case "gateway" -> GatewayMain.main(a);
                 case "hub" -> NettyHub.main(a);
                 default -> {

@@ -75,7 +75,7 @@ class LoadScenariosIT {
 
     @Test
     void broadcastClosedLoopAgainstTheNettyHub() throws Exception {
-        try (NettyHub hub = new NettyHub("127.0.0.1", 0, 1, true)) {
+        try (NettyHub hub = new NettyHub("127.0.0.1", 0, 1, "flush")) {
             Map<String, Object> r = BroadcastScenario.run("broadcast", args("broadcast-netty-flush",
                     "--url=ws://127.0.0.1:" + hub.address().getPort() + "/", "--protocol=raw", "--clients=20",
                     "--rate=0", "--window=4", "--duration=1s", "--warmup=0.3s"), System.out);
@@ -112,6 +112,45 @@ class LoadScenariosIT {
             assertThat(num(r, "errors")).isZero();
             assertThat(num(r, "round_trips_per_s")).isPositive();
         }
+    }
+
+    @Test
+    void requestsAgainstTheNettyEchoHub() throws Exception {
+        try (NettyHub hub = new NettyHub("127.0.0.1", 0, 1, "echo")) {
+            Map<String, Object> r = RequestScenario.run(args("request-netty-echo",
+                    "--url=ws://127.0.0.1:" + hub.address().getPort() + "/", "--protocol=raw", "--clients=5",
+                    "--depth=4", "--duration=1s", "--warmup=0.2s"), System.out);
+            assertThat(num(r, "open")).isEqualTo(5);
+            assertThat(num(r, "replies")).isPositive();
+            assertThat(num(r, "errors")).isZero();
+            assertThat(num(r, "round_trips_per_s")).isPositive();
+        }
+    }
+
+    @Test
+    void openLoopRequestsAtAFixedRate() throws Exception {
+        Map<String, Object> r = RequestScenario.run(args("request-paced", "--url=" + gateway.url("/ws"),
+                "--clients=4", "--depth=2", "--rate=400", "--duration=1s", "--warmup=0.3s"), System.out);
+        assertThat(num(r, "errors")).isZero();
+        // Paced, not closed-loop: about the offered 400/s, far below what 4 connections reach unpaced.
+        assertThat(num(r, "round_trips_per_s")).isBetween(200L, 600L);
+        assertThat(num(r, "offered_per_s")).isEqualTo(400);
+    }
+
+    @Test
+    void summaryOfRunsMadeOutsideCompare() throws Exception {
+        broadcastThroughClientPublishToARoom();
+        String run = OUT.resolve("broadcast-switchboard.json").toString();
+        Path dir = OUT.resolve("summary");
+        Compare.summary(new Args(new String[] {"--scenario=broadcast", "--out-dir=" + dir,
+                "--results=first:" + run + "+" + run + ",second:" + run}, 0), System.out);
+        com.fasterxml.jackson.databind.JsonNode summary = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(dir.resolve("summary.json").toFile());
+        assertThat(summary.path("servers").get(0).path("server").asText()).isEqualTo("first");
+        assertThat(summary.path("servers").get(0).path("runs").asInt()).isEqualTo(2);
+        assertThat(summary.path("servers").get(1).path("runs").asInt()).isEqualTo(1);
+        assertThat(summary.path("ratios").path("first_vs_second").path("throughput").asDouble()).isEqualTo(1.0);
+        assertThat(Files.readString(dir.resolve("latency.svg"))).startsWith("<svg");
     }
 
     @Test

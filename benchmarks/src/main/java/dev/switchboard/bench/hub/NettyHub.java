@@ -24,7 +24,9 @@ import java.net.InetSocketAddress;
  * The plain Netty reference: a broadcast hub that rebroadcasts every text frame it receives to every client
  * through a {@link ChannelGroup} (Netty's own example style: the group duplicates the frame, the WebSocket
  * encoder writes a header per recipient). Variant {@code flush} adds a {@link FlushConsolidationHandler} at
- * the head of each pipeline, the usual first optimisation of such a server.
+ * the head of each pipeline, the usual first optimisation of such a server. Variant {@code echo} (with the
+ * same handler) sends every text frame back to its sender only: the reference for request/reply, doing no JSON
+ * work at all.
  */
 public final class NettyHub implements AutoCloseable {
 
@@ -33,10 +35,11 @@ public final class NettyHub implements AutoCloseable {
     private final Channel server;
     private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
 
-    public NettyHub(String host, int port, int threads, boolean consolidateFlushes) throws InterruptedException {
+    public NettyHub(String host, int port, int threads, String variant) throws InterruptedException {
         boss = Net.group(1, "hub-accept");
         workers = Net.group(threads, "hub-io");
-        Rebroadcast rebroadcast = new Rebroadcast(clients);
+        boolean consolidateFlushes = !variant.equals("plain");
+        SimpleChannelInboundHandler<TextWebSocketFrame> app = variant.equals("echo") ? Echo.INSTANCE : new Rebroadcast(clients);
         server = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(Net.serverChannel())
@@ -50,7 +53,7 @@ public final class NettyHub implements AutoCloseable {
                         }
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(8192),
                                 new WebSocketServerProtocolHandler("/", null, false, 65536, false, true),
-                                rebroadcast);
+                                app);
                     }
                 })
                 .bind(host, port).sync().channel();
@@ -95,18 +98,33 @@ public final class NettyHub implements AutoCloseable {
         }
     }
 
-    /** {@code hub --variant=plain|flush --port=0 --threads=2 --max-seconds=3600}: runs until killed or the limit. */
+    @Sharable
+    private static final class Echo extends SimpleChannelInboundHandler<TextWebSocketFrame> {
+        static final Echo INSTANCE = new Echo();
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, TextWebSocketFrame frame) {
+            ctx.writeAndFlush(frame.retain(), ctx.voidPromise());
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+
+    /** {@code hub --variant=plain|flush|echo --port=0 --threads=2 --max-seconds=3600}: runs until killed or the limit. */
     public static void main(Args a) throws Exception {
         String variant = a.str("variant", "flush");
-        if (!variant.equals("plain") && !variant.equals("flush")) {
-            throw new IllegalArgumentException("--variant=" + variant + " (expected: plain or flush)");
+        if (!variant.equals("plain") && !variant.equals("flush") && !variant.equals("echo")) {
+            throw new IllegalArgumentException("--variant=" + variant + " (expected: plain, flush or echo)");
         }
         String host = a.str("host", "127.0.0.1");
         int port = a.integer("port", 0);
         int threads = a.integer("threads", 2);
         long maxSeconds = a.integer("max-seconds", 3600);
         a.rejectUnknown();
-        try (NettyHub hub = new NettyHub(host, port, threads, variant.equals("flush"))) {
+        try (NettyHub hub = new NettyHub(host, port, threads, variant)) {
             InetSocketAddress at = hub.address();
             System.out.println("Netty hub (" + variant + ") started: public=" + at.getHostString() + ":" + at.getPort()
                     + " transport=" + Net.transportName() + " threads=" + threads + " pid=" + ProcessHandle.current().pid());

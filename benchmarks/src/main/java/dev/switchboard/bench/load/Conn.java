@@ -47,6 +47,8 @@ public final class Conn extends SimpleChannelInboundHandler<Object> {
     public int head;
     public int tail;
     public long nextId;
+    /** Set once the connection may send requests (the request scenario). */
+    public volatile boolean ready;
 
     Conn(int index, WebSocketClientHandshaker handshaker, Listener listener, long startedNanos) {
         this.index = index;

@@ -12,6 +12,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code connect}: opens {@code --clients} connections at {@code --connect-rate} per second (with HS256 tokens
  * when {@code --jwt-secret} is given) and measures the upgrade: handshakes per second and the latency from
  * {@code connect()} to the 101 response. Closes them all at the end.
+ *
+ * <p>{@code --warmup-clients=N} first opens and closes N connections the same way, unmeasured, so that neither
+ * the load generator's JIT nor the server's is cold when the measured storm starts (a fresh generator JVM
+ * otherwise opens nothing in its first seconds, and measures itself).
  */
 public final class ConnectScenario {
 
@@ -21,7 +25,11 @@ public final class ConnectScenario {
     public static Map<String, Object> run(Args a, PrintStream console) throws Exception {
         Common c = new Common("connect", a, console);
         long holdMillis = a.duration("hold", java.time.Duration.ZERO).toMillis();
+        int warmupClients = a.integer("warmup-clients", 0);
         a.rejectUnknown();
+        if (warmupClients > 0) {
+            warmUp(c, warmupClients, console);
+        }
         AtomicInteger opened = new AtomicInteger();
         int[] failed = {0};
         Map<String, Integer> reasons = new TreeMap<>();
@@ -58,11 +66,40 @@ public final class ConnectScenario {
                 Thread.sleep(holdMillis);
             }
             run.result.put("connect_rate", c.connectRate);
+            run.result.put("warmup_clients", warmupClients);
             run.result.put("opened", opened.get());
             run.result.put("failed", failed[0]);
             run.result.put("failures", reasons);
             run.result.put("handshakes_per_s", Math.round(opened.get() / ((end - start) / 1e9)));
             return run.finish();
         }
+    }
+
+    /** Opens and closes {@code n} connections at the scenario's rate, unmeasured. */
+    static void warmUp(Common c, int n, PrintStream console) throws Exception {
+        int[] failed = {0};
+        long t0 = System.nanoTime();
+        try (Clients clients = new Clients(c.url, c.threads, c.sources)) {
+            clients.open(n, c.connectRate, c.query(), new Conn.Listener() {
+                @Override
+                public void onOpen(Conn conn) {
+                }
+
+                @Override
+                public void onText(Conn conn, ByteBuf content) {
+                }
+
+                @Override
+                public void onFail(Conn conn, String reason) {
+                    synchronized (failed) {
+                        failed[0]++;
+                    }
+                }
+            }, 0, null);
+            int open = Common.awaitOpen(clients, n, failed, 60_000);
+            console.printf("warm-up: %d opened, %d failed in %.1f s; closing them%n", open, failed[0],
+                    (System.nanoTime() - t0) / 1e9);
+        }
+        Thread.sleep(2_000); // let the server see the closes before the measured storm
     }
 }

@@ -4,15 +4,24 @@ import dev.switchboard.bench.Args;
 import io.netty.buffer.ByteBuf;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 
 /**
  * {@code request}: {@code --clients} connections each keep {@code --depth} requests in flight
  * ({@code --handler=ping}, or {@code controller} to the module {@code --module}, default {@code echo}) for
  * {@code --duration}; replies come in order, so each connection matches them to send times FIFO. Reports round
- * trips per second, errors and latency.
+ * trips per second, errors and latency. With {@code --protocol=raw} (an echo server, such as
+ * {@code hub --variant=echo}) each connection starts at the upgrade and every text frame counts as a reply.
+ *
+ * <p>With {@code --rate=R} (requests per second in all) the load is open-loop instead: a pacer sends R
+ * requests a second spread round-robin over the connections, at most {@code --depth} in flight on each; a
+ * request that finds its connection full (or not yet open) while measuring is counted in
+ * {@code refused_offers} (the server did not keep up) rather than silently delayed.
  */
 public final class RequestScenario {
 
@@ -25,7 +34,15 @@ public final class RequestScenario {
         String handler = a.str("handler", "ping");
         String module = a.str("module", "echo");
         Duration warmup = a.duration("warmup", Duration.ofSeconds(1));
+        String protocol = a.str("protocol", "switchboard");
+        if (!protocol.equals("switchboard") && !protocol.equals("raw")) {
+            throw new IllegalArgumentException("--protocol=" + protocol + " (expected: switchboard or raw)");
+        }
+        boolean raw = protocol.equals("raw");
+        double rate = a.dbl("rate", 0);
         a.rejectUnknown();
+        boolean paced = rate > 0;
+        LongAdder refused = new LongAdder();
         String request = handler.equals("controller")
                 ? "{\"handler\":\"controller\",\"module\":\"" + module + "\",\"id\":%d,\"data\":{\"n\":%d}}"
                 : "{\"handler\":\"" + handler + "\",\"id\":%d}";
@@ -36,19 +53,29 @@ public final class RequestScenario {
         AtomicBoolean measuring = new AtomicBoolean();
         int[] failed = {0};
         try (Run run = c.newRun("request"); Clients clients = new Clients(c.url, c.threads, c.sources)) {
+            Consumer<Conn> send = conn -> {
+                long id = conn.nextId++;
+                conn.ring[conn.tail++ % depth] = System.nanoTime();
+                conn.write(String.format(request, id, id));
+            };
             Conn.Listener l = new Conn.Listener() {
                 @Override
                 public void onOpen(Conn conn) {
                     conn.ring = new long[depth];
+                    if (raw && running.get()) {
+                        start(conn); // an echo server has no state frame to wait for
+                    }
                 }
 
                 void sendOne(Conn conn) {
-                    long id = conn.nextId++;
-                    conn.ring[conn.tail++ % depth] = System.nanoTime();
-                    conn.write(String.format(request, id, id));
+                    send.accept(conn);
                 }
 
                 void start(Conn conn) {
+                    conn.ready = true;
+                    if (paced) {
+                        return; // the pacer sends
+                    }
                     for (int i = 0; i < depth; i++) {
                         sendOne(conn);
                     }
@@ -62,12 +89,12 @@ public final class RequestScenario {
                     }
                     // {"channel":"reply"... or "error": the 13th byte tells (state frames are skipped).
                     int at = content.readerIndex() + 12;
-                    if (content.writerIndex() <= at) {
+                    if (!raw && content.writerIndex() <= at) {
                         return;
                     }
-                    byte kind = content.getByte(at);
+                    byte kind = raw ? (byte) 'r' : content.getByte(at);
                     if (kind == 's') {
-                        if (conn.nextId == 0 && running.get()) {
+                        if (!conn.ready && running.get()) {
                             start(conn); // the first state frame: the session is registered
                         }
                         return;
@@ -87,7 +114,7 @@ public final class RequestScenario {
                         measured.increment();
                         run.recorder.recordValue(Math.max(1, (System.nanoTime() - sent) / 1000));
                     }
-                    if (running.get()) {
+                    if (running.get() && !paced) {
                         sendOne(conn);
                         conn.channel().flush();
                     }
@@ -112,6 +139,10 @@ public final class RequestScenario {
                 last[0] = r;
                 return s;
             });
+            Thread pacer = null;
+            if (paced) {
+                pacer = pace(clients.all(), rate, running, measuring, depth, refused, send);
+            }
             Thread.sleep(warmup.toMillis());
             measuring.set(true);
             long t0 = System.nanoTime();
@@ -119,16 +150,60 @@ public final class RequestScenario {
             measuring.set(false);
             long secs = System.nanoTime() - t0;
             running.set(false);
+            if (pacer != null) {
+                pacer.join(1000);
+            }
             Thread.sleep(200);
             run.stopRecording();
-            run.result.put("handler", handler);
+            run.result.put("handler", raw ? "echo (raw)" : handler);
             run.result.put("depth", depth);
             run.result.put("open", open);
             run.result.put("failed", failed[0]);
             run.result.put("replies", replies.sum());
             run.result.put("errors", errors.sum());
             run.result.put("round_trips_per_s", Math.round(measured.sum() / (secs / 1e9)));
+            if (paced) {
+                run.result.put("offered_per_s", rate);
+                run.result.put("refused_offers", refused.sum());
+            }
             return run.finish();
         }
+    }
+
+    /** Sends {@code rate} requests a second round-robin over {@code conns} until {@code running} clears. */
+    static Thread pace(List<Conn> conns, double rate, AtomicBoolean running, AtomicBoolean measuring, int depth,
+                       LongAdder refused, Consumer<Conn> send) {
+        Thread t = new Thread(() -> {
+            long start = System.nanoTime();
+            long sent = 0;
+            int next = 0;
+            while (running.get()) {
+                long due = (long) ((System.nanoTime() - start) / 1e9 * rate);
+                while (sent < due) {
+                    Conn c = conns.get(next++ % conns.size());
+                    sent++;
+                    if (!c.ready || !c.open) {
+                        if (measuring.get()) {
+                            refused.increment();
+                        }
+                        continue;
+                    }
+                    c.channel().eventLoop().execute(() -> {
+                        if (c.tail - c.head >= depth) {
+                            if (measuring.get()) {
+                                refused.increment();
+                            }
+                            return;
+                        }
+                        send.accept(c);
+                        c.channel().flush();
+                    });
+                }
+                LockSupport.parkNanos(100_000);
+            }
+        }, "request-pacer");
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 }

@@ -3,6 +3,7 @@ package dev.switchboard.core.internal;
 import com.codahale.metrics.Counter;
 import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.LockFreeExponentiallyDecayingReservoir;
 import com.codahale.metrics.Timer;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntSupplier;
@@ -51,10 +52,15 @@ public final class GatewayMetrics {
         rejected.computeIfAbsent(reason, r -> registry.meter(PREFIX + "handshakes.rejected." + r)).mark();
     }
 
-    /** Returns the dispatch latency timer of one handler. */
+    /**
+     * Returns the dispatch latency timer of one handler. Its reservoir is Dropwizard's lock-free one: the
+     * default takes a lock and allocates on every update, which the event loops pay per request (JMH: 204 ns and
+     * 32 B per timed call, against 171–181 ns and 0 B).
+     */
     public Timer dispatch(String handler) {
         Timer t = dispatch.get(handler);
-        return t != null ? t : dispatch.computeIfAbsent(handler, h -> registry.timer(PREFIX + "dispatch." + h));
+        return t != null ? t : dispatch.computeIfAbsent(handler, h -> registry.timer(PREFIX + "dispatch." + h,
+                () -> new Timer(LockFreeExponentiallyDecayingReservoir.builder().build())));
     }
 
     /** Registers a gauge. */

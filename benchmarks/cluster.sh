@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Cross-instance delivery through Redis (issue 6), on loopback: a redis-server and standalone Switchboard
+# instances (gateway-server/target/switchboard.jar), configurations taken in turn --runs times, medians and
+# ratios printed by the bench jar's `summary` (first configuration = the reference):
+#   local    one instance, broker=local: publisher and receivers on it, no Redis (the reference)
+#   redis-b  two instances, broker=redis: publisher on A, receivers on B (A -> Redis -> B)
+# The publisher is a WebSocket client `publish` to room `bench` on A (client-publish=bench*); receivers join it.
+#
+# Usage: benchmarks/cluster.sh [--runs=3] [--out-dir=DIR] [broadcast options...]
+#   default broadcast options: --clients=4 --rate=10000 --size=100 --duration=10s --warmup=5s
+#   throughput (messages relayed/s = deliveries/s / clients): --clients=1 --rate=0 --window=64
+# Needs redis-server and the jars (./mvnw -B -q -DskipTests -DskipITs install). Bounded: every process is
+# stopped at exit; the load generator stops after --duration.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=3
+out="benchmarks/results/cluster-$(date +%Y%m%d-%H%M%S)"
+pass=()
+for arg in "$@"; do
+  case "$arg" in
+    --runs=*) runs=${arg#--runs=} ;;
+    --out-dir=*) out=${arg#--out-dir=} ;;
+    *) pass+=("$arg") ;;
+  esac
+done
+((${#pass[@]})) || pass=(--clients=4 --rate=10000 --size=100 --duration=10s --warmup=5s)
+server_jar=gateway-server/target/switchboard.jar
+bench_jar=benchmarks/target/switchboard-bench.jar
+for f in "$server_jar" "$bench_jar"; do
+  [[ -f $f ]] || { echo "cluster.sh: $f is missing; build with ./mvnw -B -q -DskipTests -DskipITs install" >&2; exit 2; }
+done
+command -v redis-server >/dev/null || { echo "cluster.sh: redis-server is not installed (apt-get install redis-server)" >&2; exit 2; }
+mkdir -p "$out"
+tmp=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+redis_port=$(free_port)
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+  > "$tmp/redis.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+
+# start_instance NAME BROKER → sets PORT_<NAME> and PID_<NAME>
+start_instance() {
+  local name=$1 broker=$2 log="$tmp/$1.log"
+  java -jar "$server_jar" --host=127.0.0.1 --port=0 --admin.port=0 --admin.api-key=bench --broker="$broker" \
+    --redis.url="redis://127.0.0.1:$redis_port" --instance-id="$name" --client-publish='bench*' \
+    --rate-limit.per-second=1000000 --rate-limit.burst=1000000 --max-connections-per-ip=100000 \
+    --drain=0s > "$log" 2>&1 &
+  local pid=$!
+  pids+=("$pid")
+  for _ in $(seq 1 150); do grep -q "Switchboard started" "$log" && break; sleep 0.2; done
+  grep -q "Switchboard started" "$log" || { echo "cluster.sh: instance $name did not start:" >&2; cat "$log" >&2; exit 1; }
+  printf -v "PORT_$name" '%s' "$(sed -nE 's/.*Switchboard started: public=[^:]+:([0-9]+).*/\1/p' "$log")"
+  printf -v "PID_$name" '%s' "$pid"
+}
+stop_instance() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+declare -A files=([local]="" [redis-b]="")
+for run in $(seq 1 "$runs"); do
+  echo "=== run $run/$runs: local (one instance, no Redis), load $(cut -d' ' -f1-3 /proc/loadavg) ==="
+  start_instance L local
+  java -jar "$bench_jar" broadcast --url="ws://127.0.0.1:$PORT_L/ws" --protocol=switchboard --publish=ws \
+    --server-pid="$PID_L" --label=local --out="$out/local-run$run" "${pass[@]}"
+  stop_instance "$PID_L"
+  files[local]+="${files[local]:++}$out/local-run$run.json"
+
+  echo "=== run $run/$runs: redis-b (publish on A, receive on B), load $(cut -d' ' -f1-3 /proc/loadavg) ==="
+  start_instance A redis
+  start_instance B redis
+  java -jar "$bench_jar" cluster --url="ws://127.0.0.1:$PORT_B/ws" --protocol=switchboard --publish=ws \
+    --publish-url="ws://127.0.0.1:$PORT_A/ws" --server-pid="$PID_B" --label=redis-b --out="$out/redis-b-run$run" \
+    "${pass[@]}"
+  stop_instance "$PID_A"
+  stop_instance "$PID_B"
+  files[redis-b]+="${files[redis-b]:++}$out/redis-b-run$run.json"
+done
+java -jar "$bench_jar" summary --scenario=broadcast --out-dir="$out" \
+  --title="cross-instance through Redis vs one instance (medians of $runs)" \
+  --results="local:${files[local]},redis-b:${files[redis-b]}"
