@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * recipients with the void promise, from the context just above the socket ({@link Session#attachWire}: the frame
  * is complete, so no WebSocket or gateway handler has anything to do with it), then schedules one flush task
  * for the loop ({@link LoopSessions#scheduleFlush}). A recipient whose write buffer is above the high water
- * mark is skipped and the drop counted; past {@code maxDrops} it is closed with 1013.
+ * mark, even after its unflushed frames were flushed, is skipped and the drop counted; past {@code maxDrops}
+ * it is closed with 1013.
  */
 public final class Fanout {
 
@@ -100,6 +101,11 @@ public final class Fanout {
                 return;
             }
             Channel ch = s.channel();
+            if (!ch.isWritable() && s.isFlushPending()) {
+                // Our own unflushed frames (back-to-back deliveries before the loop's flush task) filled the
+                // buffer: hand them to the socket now; only a client that does not read stays unwritable.
+                s.flushFrames();
+            }
             if (!ch.isWritable()) {
                 metrics.drops.inc();
                 if (s.drop() > maxDrops) {

@@ -77,6 +77,11 @@ public final class Session implements SessionInfo {
         }
     }
 
+    /** Returns whether frames were written to this session since its loop last flushed it. */
+    public boolean isFlushPending() {
+        return flushPending;
+    }
+
     /** Flushes what {@link #writeFrame} wrote. */
     public void flushFrames() {
         if (wire != null) {

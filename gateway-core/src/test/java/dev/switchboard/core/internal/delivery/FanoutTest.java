@@ -39,7 +39,10 @@ class FanoutTest {
     }
 
     Session connect(String user) {
-        EmbeddedChannel ch = new Stalling();
+        return connect(user, new Stalling());
+    }
+
+    Session connect(String user, EmbeddedChannel ch) {
         Session s = new Session(ch, "i-" + ch.id().asShortText(), user, null, "127.0.0.1", Map.of(), 10);
         ch.attr(Session.KEY).set(s);
         registry.add(s);
@@ -156,6 +159,22 @@ class FanoutTest {
         ch.runPendingTasks();
         assertThat(FrameReader.texts(ch)).isEmpty();
         assertThat(metrics.deliveries.getCount()).isZero();
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void backToBackDeliveriesThatFillTheBufferAreFlushedNotDropped() {
+        Session s = connect("a", new EmbeddedChannel()); // Netty's own writability, from the bytes queued
+        EmbeddedChannel ch = (EmbeddedChannel) s.channel();
+        // Unwritable as soon as one unflushed frame is queued, as a burst of thousands would make it.
+        ch.config().setWriteBufferWaterMark(new io.netty.channel.WriteBufferWaterMark(1, 2));
+        for (int i = 0; i < 5; i++) {
+            fanout.deliver(Delivery.toAll("feed", json(String.valueOf(i)), null));
+        }
+        ch.runPendingTasks();
+        assertThat(metrics.drops.getCount()).as("a client that reads loses nothing to the server's own burst").isZero();
+        assertThat(FrameReader.texts(ch)).hasSize(5).last().isEqualTo("{\"channel\":\"feed\",\"message\":4}");
+        assertThat(s.isClosing()).isFalse();
         assertFalse(ch.finish());
     }
 }
