@@ -2,11 +2,13 @@
 # Measures server memory per idle WebSocket connection: heap (after a forced GC), Netty direct, RSS.
 # Usage: benchmarks/idle-memory.sh [connections, default 15000]. Needs the server and bench jars built
 # (./mvnw -B -q -DskipTests package). Bounded: the load generator holds the connections for 40 s at most.
+# SERVER_JAVA_OPTS is passed to the server JVM, e.g. "-Xms1g -Xmx1g -XX:+AlwaysPreTouch" so that every heap
+# page is resident before the baseline: RSS growth is then what lies outside the heap (direct buffers, native).
 set -u
 cd "$(dirname "$0")/.."
 N=${1:-15000}
 tmp=$(mktemp -d)
-java -jar gateway-server/target/switchboard.jar --host=127.0.0.1 --port=0 --admin.port=0 --admin.api-key=k \
+java ${SERVER_JAVA_OPTS:-} -jar gateway-server/target/switchboard.jar --host=127.0.0.1 --port=0 --admin.port=0 --admin.api-key=k \
   --max-connections-per-ip=100000 > "$tmp/server.log" 2>&1 &
 SP=$!
 for _ in $(seq 1 50); do grep -q "Switchboard started" "$tmp/server.log" && break; sleep 0.2; done

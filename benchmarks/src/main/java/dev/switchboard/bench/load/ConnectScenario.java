@@ -75,31 +75,40 @@ public final class ConnectScenario {
         }
     }
 
-    /** Opens and closes {@code n} connections at the scenario's rate, unmeasured. */
+    /**
+     * Opens and closes {@code n} connections at the scenario's rate, unmeasured, in passes of at most
+     * {@code --clients} (the file limit bounds what one pass may hold).
+     */
     static void warmUp(Common c, int n, PrintStream console) throws Exception {
-        int[] failed = {0};
-        long t0 = System.nanoTime();
-        try (Clients clients = new Clients(c.url, c.threads, c.sources)) {
-            clients.open(n, c.connectRate, c.query(), new Conn.Listener() {
-                @Override
-                public void onOpen(Conn conn) {
-                }
-
-                @Override
-                public void onText(Conn conn, ByteBuf content) {
-                }
-
-                @Override
-                public void onFail(Conn conn, String reason) {
-                    synchronized (failed) {
-                        failed[0]++;
+        int done = 0;
+        while (done < n) {
+            int batch = Math.min(n - done, Math.max(1, c.clients));
+            int[] failed = {0};
+            long t0 = System.nanoTime();
+            try (Clients clients = new Clients(c.url, c.threads, c.sources)) {
+                clients.open(batch, c.connectRate, c.query(), new Conn.Listener() {
+                    @Override
+                    public void onOpen(Conn conn) {
                     }
-                }
-            }, 0, null);
-            int open = Common.awaitOpen(clients, n, failed, 60_000);
-            console.printf("warm-up: %d opened, %d failed in %.1f s; closing them%n", open, failed[0],
-                    (System.nanoTime() - t0) / 1e9);
+
+                    @Override
+                    public void onText(Conn conn, ByteBuf content) {
+                    }
+
+                    @Override
+                    public void onFail(Conn conn, String reason) {
+                        synchronized (failed) {
+                            failed[0]++;
+                        }
+                    }
+                }, 0, null);
+                int open = Common.awaitOpen(clients, batch, failed, 60_000);
+                console.printf("warm-up: %d opened, %d failed in %.1f s; closing them%n", open, failed[0],
+                        (System.nanoTime() - t0) / 1e9);
+            }
+            done += batch;
+            Thread.sleep(1_000); // let the server see the closes
         }
-        Thread.sleep(2_000); // let the server see the closes before the measured storm
+        Thread.sleep(4_000); // and both JITs finish what the passes queued
     }
 }
