@@ -9,12 +9,20 @@ import dev.switchboard.bench.load.ConnectScenario;
 import dev.switchboard.bench.load.IdleScenario;
 import dev.switchboard.bench.load.RequestScenario;
 import dev.switchboard.bench.load.Sys;
+import dev.switchboard.core.Presence;
+import dev.switchboard.core.spi.Broker;
+import dev.switchboard.core.spi.Delivery;
+import dev.switchboard.core.spi.PresenceUpdate;
 import dev.switchboard.core.testing.RunningGateway;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -82,6 +90,69 @@ class LoadScenariosIT {
             assertThat(num(r, "received")).isPositive().isEqualTo(num(r, "expected"));
             assertThat(num(r, "lost")).isZero();
             assertThat(num(r, "deliveries_per_s")).isPositive();
+        }
+    }
+
+    /** Instances joined the way Redis pub/sub joins them: what one publishes, the others deliver. */
+    static final class Relay {
+        final List<Broker.Listener> listeners = new CopyOnWriteArrayList<>();
+        final AtomicLong relayed = new AtomicLong();
+
+        Broker member() {
+            return new Broker() {
+                Broker.Listener self;
+
+                @Override
+                public String name() {
+                    return "relay";
+                }
+
+                @Override
+                public CompletionStage<Void> start(Broker.Listener listener) {
+                    self = listener;
+                    listeners.add(listener);
+                    return CompletableFuture.completedFuture(null);
+                }
+
+                @Override
+                public void publish(Delivery delivery) {
+                    for (Broker.Listener l : listeners) {
+                        if (l != self) {
+                            relayed.incrementAndGet();
+                            l.onDelivery(delivery);
+                        }
+                    }
+                }
+
+                @Override
+                public CompletionStage<Presence> syncPresence(PresenceUpdate update) {
+                    return CompletableFuture.completedFuture(new Presence(update.localIdentities(), update.localConnections()));
+                }
+
+                @Override
+                public CompletionStage<Void> stop() {
+                    listeners.remove(self);
+                    return CompletableFuture.completedFuture(null);
+                }
+            };
+        }
+    }
+
+    static long relayed(Relay relay) {
+        return relay.relayed.get();
+    }
+
+    @Test
+    void clusterPublishesOnOneInstanceAndReceivesOnTheOther() throws Exception {
+        Relay relay = new Relay();
+        try (RunningGateway a = RunningGateway.start(GatewayMain.benchBuilder(null).broker(relay.member()).build());
+             RunningGateway b = RunningGateway.start(GatewayMain.benchBuilder(null).broker(relay.member()).build())) {
+            Map<String, Object> r = BroadcastScenario.run("cluster", args("cluster", "--url=" + b.url("/ws"),
+                    "--publish=ws", "--publish-url=" + a.url("/ws"), "--clients=5", "--rate=50", "--duration=1s",
+                    "--warmup=0.3s"), System.out);
+            assertThat(num(r, "received")).isPositive().isEqualTo(num(r, "expected"));
+            assertThat(num(r, "lost")).isZero();
+            assertThat(relayed(relay)).as("every message crossed from A to B").isGreaterThanOrEqualTo(num(r, "published"));
         }
     }
 

@@ -23,6 +23,11 @@ public final class GatewayMain {
 
     /** Returns the gateway the benchmarks measure; {@code jwtSecret} null for anonymous connections. */
     public static Gateway benchGateway(String jwtSecret) {
+        return benchBuilder(jwtSecret).build();
+    }
+
+    /** Returns the builder of {@link #benchGateway}, for tests that add to it (a broker, say). */
+    public static Gateway.Builder benchBuilder(String jwtSecret) {
         GatewayOptions options = GatewayOptions.builder()
                 .paths(List.of("/ws", "/"))
                 .allowedOrigins(List.of("http://localhost"))
@@ -36,7 +41,7 @@ public final class GatewayMain {
         if (jwtSecret != null) {
             b.authenticator(new JwtAuthenticator(jwtSecret));
         }
-        return b.build();
+        return b;
     }
 
     /** {@code gateway --port=0 --threads=2 [--jwt-secret=S] --max-seconds=3600}. */
