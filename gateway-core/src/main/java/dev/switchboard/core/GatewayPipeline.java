@@ -28,10 +28,10 @@ public final class GatewayPipeline {
     /** Non-WebSocket requests on the public port (health, client script); standalone only. */
     public static final String PUBLIC_HTTP = "publicHttp";
     /**
-     * Netty's {@code FlushConsolidationHandler}, closest to the socket (behind TLS): it turns a burst of replies
-     * to one client into one {@code write(2)}. Fan-out frames, which are complete, are written from this
-     * handler's context, so outbound handlers above it never see them; put a handler that must see every byte
-     * below it (an embedding host's {@code SslHandler} under any name is found by type).
+     * Netty's {@code FlushConsolidationHandler}, added at the upgrade just below the HTTP codec (so below it are
+     * only TLS and whatever an embedding host put in front of its codec): it turns a burst of replies to one
+     * client into one {@code write(2)}. Fan-out frames, which are complete, are written from this handler's
+     * context: the WebSocket and gateway handlers above it never see them; every handler below it does.
      */
     public static final String FLUSH_CONSOLIDATION = "flushConsolidation";
     /** Netty's {@code WebSocketServerProtocolHandler}: upgrade response, close and ping frames, frame size. */

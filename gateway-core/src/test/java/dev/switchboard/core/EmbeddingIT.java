@@ -37,12 +37,14 @@ class EmbeddingIT {
                 .module("chat", r -> Map.of("echo", r.data()))
                 .build();
         EventLoopGroup group = Transport.best().newGroup(2, "host");
+        Meter meter = new Meter();
         try {
             gateway.start(group).toCompletableFuture().get();
             Channel server = new ServerBootstrap().group(group).channel(Transport.best().serverChannel())
                     .childHandler(new ChannelInitializer<>() {
                         @Override
                         protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast("meter", meter); // a host's outbound handler in front of its codec
                             ch.pipeline().addLast("http", new HttpServerCodec());
                             gateway.install(ch.pipeline(), "http");
                             ch.pipeline().addLast("aggregator", new HttpObjectAggregator(65536));
@@ -64,6 +66,8 @@ class EmbeddingIT {
                 gateway.broadcast("news", Map.of("a", 1));
                 assertThat(c.next("news", Duration.ofSeconds(5)).path("message").path("a").asInt()).isEqualTo(1);
             }
+            assertThat(meter.written).as("the host's handlers below its codec see broadcast frames too")
+                    .anyMatch(w -> w.contains("{\"channel\":\"news\"")).anyMatch(w -> w.contains("\"channel\":\"reply\""));
             // The WebSocket path is the gateway's only: other paths, even "/", stay the host's.
             HttpResponse<String> root = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).build(),
                     HttpResponse.BodyHandlers.ofString());
@@ -72,6 +76,20 @@ class EmbeddingIT {
             gateway.shutdown(Duration.ZERO).toCompletableFuture().get();
         } finally {
             group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).sync();
+        }
+    }
+
+    /** Keeps the text of every buffer the host's pipeline writes to the socket. */
+    @io.netty.channel.ChannelHandler.Sharable
+    private static final class Meter extends io.netty.channel.ChannelOutboundHandlerAdapter {
+        final java.util.List<String> written = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, io.netty.channel.ChannelPromise promise) {
+            if (msg instanceof io.netty.buffer.ByteBuf b) {
+                written.add(b.toString(CharsetUtil.UTF_8));
+            }
+            ctx.write(msg, promise);
         }
     }
 

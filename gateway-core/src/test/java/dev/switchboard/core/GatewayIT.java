@@ -460,6 +460,38 @@ class GatewayIT {
     }
 
     @Test
+    void clientThatSendsItsCloseFrameAndStopsReadingIsCutAfterTheGrace() throws Exception {
+        GatewayOptions o = GatewayOptions.builder().writeBufferWaterMarks(8 * 1024, 16 * 1024)
+                .slowConsumerMaxDrops(1_000_000).build(); // never the slow-consumer close: only the close grace
+        try (RunningGateway gw = RunningGateway.start(Gateway.builder().options(o).build());
+             Socket s = new Socket()) {
+            s.setReceiveBufferSize(4096);
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", gw.port()));
+            OutputStream out = s.getOutputStream();
+            out.write(("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            await().until(() -> gw.gateway().connections() == 1);
+            // Fill every buffer between server and client: the client reads nothing from here on.
+            String pad = "z".repeat(1000);
+            for (int i = 0; i < 5_000 && gw.gateway().metrics().counter("switchboard.drops").getCount() == 0; i++) {
+                gw.gateway().broadcast("feed", Map.of("pad", pad));
+            }
+            assertThat(gw.gateway().metrics().counter("switchboard.drops").getCount()).isPositive();
+            // A masked close frame, code 1000: the server's answer cannot be written, the client does not read.
+            byte[] mask = {1, 2, 3, 4};
+            byte[] close = {(byte) 0x88, (byte) 0x82, mask[0], mask[1], mask[2], mask[3],
+                    (byte) (0x03 ^ mask[0]), (byte) (0xE8 ^ mask[1])};
+            out.write(close);
+            out.flush();
+            long start = System.nanoTime();
+            await().atMost(Duration.ofSeconds(10)).until(() -> gw.gateway().connections() == 0);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(6));
+        }
+    }
+
+    @Test
     void peerThatNeverUpgradesIsCutOff() throws Exception {
         GatewayOptions o = GatewayOptions.builder().handshakeTimeout(Duration.ofMillis(300)).build();
         try (RunningGateway gw = RunningGateway.start(Gateway.builder().options(o).build());

@@ -29,6 +29,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
@@ -105,14 +106,23 @@ public final class GatewayChannels implements HandshakeContext.Upgrader {
     @Override
     public void installWebSocket(ChannelPipeline p, String after) {
         p.channel().config().setWriteBufferWaterMark(waterMark);
-        // Closest to the socket but behind TLS (ours, or an embedding host's under any name), so that TLS also
-        // sees one flush per burst. Fan-out frames are written from this context (Session.attachWire).
+        // Just below the HTTP codec, which Netty's frame encoder and decoder replace at the upgrade: every
+        // outbound handler below it (TLS, an embedding host's traffic shaping, counters, logging) still sees each
+        // byte, also the fan-out frames written from this context (Session.attachWire), and one flush per burst.
         FlushConsolidationHandler consolidation = new FlushConsolidationHandler(FLUSHES_BEFORE_FORCED, true);
-        ChannelHandlerContext tls = p.get(SSL) != null ? p.context(SSL) : p.context(SslHandler.class);
-        if (tls != null) {
-            p.addAfter(tls.name(), FLUSH_CONSOLIDATION, consolidation);
+        ChannelHandlerContext codec = p.context(HttpServerCodec.class);
+        if (codec == null) {
+            codec = p.context(HttpResponseEncoder.class);
+        }
+        if (codec != null) {
+            p.addBefore(codec.name(), FLUSH_CONSOLIDATION, consolidation);
         } else {
-            p.addFirst(FLUSH_CONSOLIDATION, consolidation);
+            ChannelHandlerContext tls = p.get(SSL) != null ? p.context(SSL) : p.context(SslHandler.class);
+            if (tls != null) {
+                p.addAfter(tls.name(), FLUSH_CONSOLIDATION, consolidation);
+            } else {
+                p.addFirst(FLUSH_CONSOLIDATION, consolidation);
+            }
         }
         p.addAfter(after, WS_PROTOCOL, new ProtocolHandler(wsConfig));
         p.addAfter(WS_PROTOCOL, WS_AGGREGATOR, new WebSocketFrameAggregator(options.maxFrameSize()));

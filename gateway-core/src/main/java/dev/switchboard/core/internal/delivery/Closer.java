@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Closer {
 
-    private static final long GRACE_MILLIS = 2_000;
+    /** How long a connection may take to finish its closing handshake before the TCP connection is cut. */
+    public static final long GRACE_MILLIS = 2_000;
 
     private Closer() {
     }
@@ -28,6 +29,11 @@ public final class Closer {
             return;
         }
         channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+        cutAfterGrace(channel);
+    }
+
+    /** Closes {@code channel} after the grace, whatever its closing handshake has come to by then. */
+    public static void cutAfterGrace(Channel channel) {
         channel.eventLoop().schedule(() -> {
             channel.close();
         }, GRACE_MILLIS, TimeUnit.MILLISECONDS);

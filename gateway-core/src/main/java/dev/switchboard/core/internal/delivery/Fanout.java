@@ -48,6 +48,7 @@ public final class Fanout {
      * {@code frame}: it is released when every loop is done with it.
      */
     public void deliver(Delivery.Target target, String key, ByteBuf frame) {
+        frame = Frames.untracked(alloc, frame);
         try {
             for (LoopSessions loop : registry.loops()) {
                 LoopWrite task = new LoopWrite(loop, target, key, frame.retain());
@@ -87,8 +88,8 @@ public final class Fanout {
                 loop.forEach(target, key, this);
             } finally {
                 frame.release();
+                loop.scheduleFlush(); // also when the walk failed: what was written must leave
             }
-            loop.scheduleFlush();
             if (written > 0) {
                 metrics.deliveries.mark(written);
                 metrics.messagesOut.mark(written);

@@ -3,8 +3,6 @@ package dev.switchboard.core.internal.delivery;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.WrappedByteBuf;
-import io.netty.util.ResourceLeakDetector;
 
 /**
  * Builds complete server-to-client WebSocket text frames ({@code FIN}, opcode 1, unmasked, RFC 6455 §5.2)
@@ -41,7 +39,7 @@ public final class Frames {
     public static ByteBuf envelope(ByteBufAllocator alloc, byte[] channel, byte[] id, byte[] message) {
         int length = CHANNEL.length + channel.length + (id == null ? 0 : ID.length + id.length)
                 + MESSAGE.length + message.length + 1;
-        ByteBuf frame = frameBuffer(alloc, headerLength(length) + length);
+        ByteBuf frame = alloc.directBuffer(headerLength(length) + length);
         writeHeader(frame, length);
         frame.writeBytes(CHANNEL).writeBytes(channel);
         if (id != null) {
@@ -53,26 +51,41 @@ public final class Frames {
 
     /** Returns a text frame holding {@code payload} (UTF-8 JSON) as it is. */
     public static ByteBuf text(ByteBufAllocator alloc, byte[] payload) {
-        ByteBuf frame = frameBuffer(alloc, headerLength(payload.length) + payload.length);
+        ByteBuf frame = alloc.directBuffer(headerLength(payload.length) + payload.length);
         writeHeader(frame, payload.length);
         return frame.writeBytes(payload);
     }
 
+    /** Netty's wrapper of a buffer sampled by {@code SIMPLE} leak detection (package-private, so by name). */
+    private static final Class<?> SIMPLE_LEAK_AWARE = classNamed("io.netty.buffer.SimpleLeakAwareByteBuf");
+
     /**
-     * Allocates the buffer of a frame that may be written to thousands of connections as retained duplicates.
-     * Under Netty's default leak detection ({@code SIMPLE}) one buffer in 128 is sampled, and every duplicate of
-     * a sampled buffer is then tracked on its own, with a stack trace ({@code SimpleLeakAwareByteBuf}): one
-     * broadcast in 128 cost about 4 µs and 1.5 KB more per recipient (40 ms for 10,000), measured with
-     * {@code FanoutBench}. A sampled buffer is therefore drawn again, once; the stricter levels, which the test
-     * suite runs under, track every frame as before.
+     * Returns {@code frame}, or an untracked copy of it (releasing {@code frame}) when Netty's default leak
+     * detection ({@code SIMPLE}) sampled it. Every {@code retainedDuplicate()} of a sampled buffer is tracked on
+     * its own, with a stack trace ({@code SimpleLeakAwareByteBuf.unwrappedDerived}): one broadcast in 128 cost
+     * about 4 µs and 1.5 KB more per recipient (40 ms for 10,000), measured with {@code FanoutBench}. Copying a
+     * frame of a few hundred bytes once per broadcast is nothing beside that. The stricter levels, which the test
+     * suite runs under, use another wrapper and keep tracking every frame.
      */
-    static ByteBuf frameBuffer(ByteBufAllocator alloc, int capacity) {
-        ByteBuf buf = alloc.directBuffer(capacity);
-        if (buf instanceof WrappedByteBuf && ResourceLeakDetector.getLevel() == ResourceLeakDetector.Level.SIMPLE) {
-            buf.release();
-            buf = alloc.directBuffer(capacity);
+    public static ByteBuf untracked(ByteBufAllocator alloc, ByteBuf frame) {
+        if (SIMPLE_LEAK_AWARE == null || frame.getClass() != SIMPLE_LEAK_AWARE) {
+            return frame;
         }
-        return buf;
+        ByteBuf copy = alloc.directBuffer(frame.readableBytes());
+        try {
+            copy.writeBytes(frame, frame.readerIndex(), frame.readableBytes());
+        } finally {
+            frame.release();
+        }
+        return copy; // sampled again with odds of 1 in 128: tracked then, as Netty would anyway
+    }
+
+    private static Class<?> classNamed(String name) {
+        try {
+            return Class.forName(name, false, ByteBuf.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            return null; // another Netty: nothing to avoid
+        }
     }
 
     static int headerLength(int payloadLength) {

@@ -68,9 +68,12 @@ public final class Session implements SessionInfo {
         this.wire = ctx;
     }
 
-    /** Writes a complete frame from the {@link #attachWire wire} context (or the channel), without a flush. */
+    /**
+     * Writes a complete frame from the {@link #attachWire wire} context, without a flush; through the whole
+     * pipeline when there is none, or its handler was removed since (its old links would skip what replaced it).
+     */
     public void writeFrame(ByteBuf frame) {
-        if (wire != null) {
+        if (wire != null && !wire.isRemoved()) {
             wire.write(frame, wire.voidPromise());
         } else {
             channel.write(frame, channel.voidPromise());
@@ -84,7 +87,7 @@ public final class Session implements SessionInfo {
 
     /** Flushes what {@link #writeFrame} wrote. */
     public void flushFrames() {
-        if (wire != null) {
+        if (wire != null && !wire.isRemoved()) {
             wire.flush();
         } else {
             channel.flush();

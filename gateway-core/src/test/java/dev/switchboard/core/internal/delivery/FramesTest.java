@@ -4,13 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.switchboard.core.testing.FrameReader;
-import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
-import io.netty.buffer.WrappedByteBuf;
-import io.netty.util.ResourceLeakDetector;
-import java.util.ArrayList;
-import java.util.List;
+import io.netty.util.ResourceLeakTracker;
+import java.lang.reflect.Constructor;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
@@ -38,57 +35,44 @@ class FramesTest {
         assertThat(Frames.headerLength(payload)).isEqualTo(expected);
     }
 
-    /** Hands out a leak-tracked (wrapped) buffer first, as Netty does for one allocation in 128, then plain ones. */
-    static final class SampledFirst extends AbstractByteBufAllocator {
-        // No leak detector of its own: the test decides which buffer is "sampled".
-        final UnpooledByteBufAllocator plain = new UnpooledByteBufAllocator(true, true);
-        final List<ByteBuf> handedOut = new ArrayList<>();
-
-        SampledFirst() {
-            super(true);
+    /** A no-op tracker, to build the wrapper Netty puts around a buffer its SIMPLE leak detection sampled. */
+    static final class NoTracker implements ResourceLeakTracker<ByteBuf> {
+        @Override
+        public void record() {
         }
 
         @Override
-        public boolean isDirectBufferPooled() {
-            return false;
+        public void record(Object hint) {
         }
 
         @Override
-        protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
-            return plain.heapBuffer(initialCapacity, maxCapacity);
-        }
-
-        @Override
-        protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
-            ByteBuf buf = plain.directBuffer(initialCapacity, maxCapacity);
-            if (handedOut.isEmpty()) {
-                buf = new WrappedByteBuf(buf) { };
-            }
-            handedOut.add(buf);
-            return buf;
+        public boolean close(ByteBuf trackedObject) {
+            return true;
         }
     }
 
-    @Test
-    void aFrameSampledByTheDefaultLeakDetectorIsDrawnAgainSoItsDuplicatesAreNotTrackedOneByOne() {
-        ResourceLeakDetector.Level before = ResourceLeakDetector.getLevel();
-        try {
-            ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.SIMPLE);
-            SampledFirst alloc = new SampledFirst();
-            ByteBuf frame = Frames.text(alloc, "{}".getBytes(StandardCharsets.UTF_8));
-            assertThat(alloc.handedOut).hasSize(2);
-            assertThat(frame).isSameAs(alloc.handedOut.get(1)).isNotInstanceOf(WrappedByteBuf.class);
-            assertThat(alloc.handedOut.get(0).refCnt()).as("the sampled buffer went back").isZero();
-            frame.release();
+    static ByteBuf sampled(ByteBuf buf) throws Exception {
+        Constructor<?> c = Class.forName("io.netty.buffer.SimpleLeakAwareByteBuf")
+                .getDeclaredConstructor(ByteBuf.class, ResourceLeakTracker.class);
+        c.setAccessible(true);
+        return (ByteBuf) c.newInstance(buf, new NoTracker());
+    }
 
-            ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
-            SampledFirst strict = new SampledFirst();
-            ByteBuf tracked = Frames.text(strict, "{}".getBytes(StandardCharsets.UTF_8));
-            assertThat(strict.handedOut).as("stricter levels keep tracking every frame").hasSize(1);
-            assertThat(tracked).isInstanceOf(WrappedByteBuf.class);
-            tracked.release();
-        } finally {
-            ResourceLeakDetector.setLevel(before);
-        }
+    @Test
+    void aFrameSampledByTheDefaultLeakDetectorIsCopiedSoItsDuplicatesAreNotTrackedOneByOne() throws Exception {
+        UnpooledByteBufAllocator plain = new UnpooledByteBufAllocator(true, true); // no leak detector of its own
+        ByteBuf original = Frames.text(plain, "{\"a\":1}".getBytes(StandardCharsets.UTF_8));
+        String expected = original.toString(StandardCharsets.UTF_8);
+        ByteBuf sampled = sampled(original);
+        ByteBuf frame = Frames.untracked(plain, sampled);
+        assertThat(frame).isNotSameAs(sampled);
+        assertThat(frame.getClass().getSimpleName()).doesNotContain("LeakAware");
+        assertThat(frame.toString(StandardCharsets.UTF_8)).isEqualTo(expected);
+        assertThat(original.refCnt()).as("the sampled frame went back").isZero();
+        frame.release();
+
+        ByteBuf unsampled = Frames.text(plain, "{}".getBytes(StandardCharsets.UTF_8));
+        assertThat(Frames.untracked(plain, unsampled)).as("any other frame is kept as it is").isSameAs(unsampled);
+        unsampled.release();
     }
 }
