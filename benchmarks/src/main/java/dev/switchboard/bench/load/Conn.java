@@ -29,6 +29,27 @@ public final class Conn extends SimpleChannelInboundHandler<Object> {
 
         default void onClose(Conn c) {
         }
+
+        /** A listener that runs {@code onOpen}, ignores text and counts failures in {@code failed[0]}. */
+        static Listener counting(int[] failed, java.util.function.Consumer<Conn> onOpen) {
+            return new Listener() {
+                @Override
+                public void onOpen(Conn c) {
+                    onOpen.accept(c);
+                }
+
+                @Override
+                public void onText(Conn c, ByteBuf content) {
+                }
+
+                @Override
+                public void onFail(Conn c, String reason) {
+                    synchronized (failed) {
+                        failed[0]++;
+                    }
+                }
+            };
+        }
     }
 
     public final int index;

@@ -86,22 +86,7 @@ public final class ConnectScenario {
             int[] failed = {0};
             long t0 = System.nanoTime();
             try (Clients clients = new Clients(c.url, c.threads, c.sources)) {
-                clients.open(batch, c.connectRate, c.query(), new Conn.Listener() {
-                    @Override
-                    public void onOpen(Conn conn) {
-                    }
-
-                    @Override
-                    public void onText(Conn conn, ByteBuf content) {
-                    }
-
-                    @Override
-                    public void onFail(Conn conn, String reason) {
-                        synchronized (failed) {
-                            failed[0]++;
-                        }
-                    }
-                }, 0, null);
+                clients.open(batch, c.connectRate, c.query(), Conn.Listener.counting(failed, conn -> { }), 0, null);
                 int open = Common.awaitOpen(clients, batch, failed, 60_000);
                 console.printf("warm-up: %d opened, %d failed in %.1f s; closing them%n", open, failed[0],
                         (System.nanoTime() - t0) / 1e9);

@@ -1,7 +1,6 @@
 package dev.switchboard.bench.load;
 
 import dev.switchboard.bench.Args;
-import io.netty.buffer.ByteBuf;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,23 +29,8 @@ public final class IdleScenario {
         a.rejectUnknown();
         int[] failed = {0};
         try (Run run = c.newRun("idle"); Clients clients = new Clients(c.url, c.threads, c.sources)) {
-            Conn.Listener l = new Conn.Listener() {
-                @Override
-                public void onOpen(Conn conn) {
-                    run.recorder.recordValue(Math.max(1, (conn.openedNanos - conn.startedNanos) / 1000));
-                }
-
-                @Override
-                public void onText(Conn conn, ByteBuf content) {
-                }
-
-                @Override
-                public void onFail(Conn conn, String reason) {
-                    synchronized (failed) {
-                        failed[0]++;
-                    }
-                }
-            };
+            Conn.Listener l = Conn.Listener.counting(failed,
+                    conn -> run.recorder.recordValue(Math.max(1, (conn.openedNanos - conn.startedNanos) / 1000)));
             System.gc();
             Thread.sleep(500);
             long rssBefore = c.serverPid > 0 ? Sys.rssKib(c.serverPid) : -1;
