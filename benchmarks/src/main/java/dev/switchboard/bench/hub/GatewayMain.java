@@ -26,6 +26,8 @@ public final class GatewayMain {
         return benchBuilder(jwtSecret).build();
     }
 
+    private static Duration presenceInterval = Duration.ofSeconds(1);
+
     /** Returns the builder of {@link #benchGateway}, for tests that add to it (a broker, say). */
     public static Gateway.Builder benchBuilder(String jwtSecret) {
         GatewayOptions options = GatewayOptions.builder()
@@ -36,6 +38,7 @@ public final class GatewayMain {
                 .rateLimitPerSecond(1_000_000)
                 .rateLimitBurst(1_000_000)
                 .clientPublishPattern("bench*")
+                .presenceInterval(presenceInterval)
                 .build();
         Gateway.Builder b = Gateway.builder().options(options).module("echo", r -> r.data());
         if (jwtSecret != null) {
@@ -51,6 +54,7 @@ public final class GatewayMain {
         int threads = a.integer("threads", 2);
         String secret = a.str("jwt-secret", null);
         long maxSeconds = a.integer("max-seconds", 3600);
+        presenceInterval = a.duration("presence-interval", presenceInterval);
         a.rejectUnknown();
         GatewayServer server = GatewayServer.builder(benchGateway(secret)).host(host).port(port).workerThreads(threads).build();
         InetSocketAddress at = server.start().toCompletableFuture().get(30, TimeUnit.SECONDS);

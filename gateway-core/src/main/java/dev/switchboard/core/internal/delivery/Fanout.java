@@ -3,13 +3,13 @@ package dev.switchboard.core.internal.delivery;
 import dev.switchboard.core.internal.GatewayMetrics;
 import dev.switchboard.core.internal.session.LoopSessions;
 import dev.switchboard.core.internal.session.Session;
+import dev.switchboard.core.internal.session.SessionGroup;
 import dev.switchboard.core.internal.session.SessionRegistry;
 import dev.switchboard.core.spi.Delivery;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,12 +67,20 @@ public final class Fanout {
         }
     }
 
-    /** One loop's share of a fan-out; also the per-recipient action, so the walk allocates nothing. */
-    private final class LoopWrite implements Runnable, Consumer<Session> {
+    /**
+     * One loop's share of a fan-out: a walk the loop runs in steps after the walks before it
+     * ({@link LoopSessions#submit}); also the per-recipient action, so the walk allocates nothing.
+     */
+    private final class LoopWrite implements Runnable, LoopSessions.Walk {
         private final LoopSessions loop;
         private final Delivery.Target target;
         private final String key;
         private final ByteBuf frame;
+        private SessionGroup group;
+        private int next;
+        private int end;
+        private boolean started;
+        private boolean done;
         private int written;
 
         LoopWrite(LoopSessions loop, Delivery.Target target, String key, ByteBuf frame) {
@@ -84,20 +92,53 @@ public final class Fanout {
 
         @Override
         public void run() {
-            try {
-                loop.forEach(target, key, this);
-            } finally {
-                frame.release();
-                loop.scheduleFlush(); // also when the walk failed: what was written must leave
+            loop.submit(this);
+        }
+
+        @Override
+        public int step(int budget) {
+            if (!started) {
+                started = true;
+                group = loop.group(target, key);
+                if (group == null) {
+                    done = true;
+                    return 0;
+                }
+                end = group.pin();
             }
+            int visited = 0;
+            try {
+                while (next < end && visited < budget) {
+                    Session s = group.at(next++);
+                    visited++;
+                    if (!s.removed()) {
+                        accept(s);
+                    }
+                }
+            } finally {
+                done = next >= end;
+            }
+            return visited;
+        }
+
+        @Override
+        public boolean done() {
+            return done;
+        }
+
+        @Override
+        public void finish() {
+            if (group != null) {
+                group.unpin();
+            }
+            frame.release();
             if (written > 0) {
                 metrics.deliveries.mark(written);
                 metrics.messagesOut.mark(written);
             }
         }
 
-        @Override
-        public void accept(Session s) {
+        private void accept(Session s) {
             if (s.isClosing()) {
                 return;
             }

@@ -2,11 +2,15 @@ package dev.switchboard.core.internal.session;
 
 import dev.switchboard.core.spi.Delivery;
 import io.netty.util.concurrent.EventExecutor;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The sessions of one event loop: all of them, by user and by room. Touched only on its loop, so no locks:
@@ -19,11 +23,20 @@ import java.util.function.Consumer;
  */
 public final class LoopSessions {
 
+    private static final Logger log = LoggerFactory.getLogger(LoopSessions.class);
+
     private final EventExecutor executor;
     private final SessionGroup all = new SessionGroup(true);
     private final Map<String, SessionGroup> users = new HashMap<>();
     private final Map<String, SessionGroup> rooms = new HashMap<>();
+    /** Sessions a broadcast visits per task of its loop (~1 ms of writes on the machine of docs/benchmarks.md). */
+    static final int STEP = 256;
+
     private final Runnable flushTask = this::flushWritten;
+    private final Runnable pumpTask = this::pump;
+    private final ArrayDeque<Walk> walks = new ArrayDeque<>();
+    private boolean pumping;
+    private boolean pumpScheduled;
     private Session[] written = new Session[16];
     private int writtenCount;
     private boolean flushScheduled;
@@ -121,13 +134,94 @@ public final class LoopSessions {
 
     /** Calls {@code action} for each session {@code target}/{@code key} names. Must run on this loop. */
     public void forEach(Delivery.Target target, String key, Consumer<Session> action) {
-        SessionGroup g = switch (target) {
+        SessionGroup g = group(target, key);
+        if (g != null) {
+            g.forEach(action);
+        }
+    }
+
+    /** Returns the sessions {@code target}/{@code key} names, or {@code null} when there are none. */
+    public SessionGroup group(Delivery.Target target, String key) {
+        return switch (target) {
             case ALL -> all;
             case USER -> users.get(key);
             case ROOM -> rooms.get(key);
         };
-        if (g != null) {
-            g.forEach(action);
+    }
+
+    /** A walk over sessions that the loop runs in steps, in the order walks were submitted. */
+    public interface Walk {
+        /** Visits at most {@code budget} sessions; returns how many it visited. */
+        int step(int budget);
+
+        /** Whether every session was visited. */
+        boolean done();
+
+        /** Called once, after the last step. */
+        void finish();
+    }
+
+    /**
+     * Runs {@code walk} after the walks already submitted, {@value #STEP} sessions per task: a broadcast to
+     * thousands then lets the loop's other work (handshakes, requests, reads) in between its steps, rather than
+     * holding the loop for tens of milliseconds, and each session still gets its messages in publish order.
+     * Must run on this loop.
+     */
+    public void submit(Walk walk) {
+        walks.add(walk);
+        if (!pumping && !pumpScheduled) {
+            pump();
         }
+    }
+
+    private void pump() {
+        pumpScheduled = false;
+        pumping = true;
+        try {
+            int budget = STEP;
+            Walk w;
+            while (budget > 0 && (w = walks.peek()) != null) {
+                try {
+                    budget -= w.step(budget);
+                } catch (RuntimeException e) {
+                    budget--; // the failed session is behind the walk's cursor: it goes on after it
+                    log.warn("fan-out step failed; the walk goes on", e);
+                }
+                if (!w.done()) {
+                    break;
+                }
+                walks.poll();
+                w.finish();
+            }
+        } finally {
+            pumping = false;
+        }
+        if (walks.size() <= 1) {
+            // What this step wrote leaves before the next step; with more broadcasts queued, their frames are
+            // written first and leave together (one writev per session), as without steps.
+            scheduleFlush();
+        }
+        if (!walks.isEmpty()) {
+            pumpScheduled = true;
+            try {
+                // Scheduled, not executed: Netty runs the tasks it has for up to a second before it looks at
+                // the sockets again, and takes in scheduled ones once per pass, so the next step comes after
+                // the loop's pending I/O (a handshake, a request) rather than before it.
+                executor.schedule(pumpTask, 0, TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException e) {
+                drainWalks(); // the loop is shutting down
+            }
+        }
+    }
+
+    private void drainWalks() {
+        Walk w;
+        while ((w = walks.poll()) != null) {
+            while (!w.done()) {
+                w.step(Integer.MAX_VALUE);
+            }
+            w.finish();
+        }
+        flushWritten();
     }
 }

@@ -162,6 +162,11 @@ public final class Session implements SessionInfo {
         return true;
     }
 
+    /** Whether the session has left its loop's registry (its connection closed). Loop only. */
+    public boolean removed() {
+        return removed;
+    }
+
     public boolean isClosing() {
         return closing;
     }

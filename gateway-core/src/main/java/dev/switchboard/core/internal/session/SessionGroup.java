@@ -10,7 +10,7 @@ import java.util.function.Consumer;
  * is applied when the walk ends, so no session is skipped or visited twice. (Netty fires
  * {@code channelInactive} later, not inside the write that closes a channel, so this is a safety net.)
  */
-final class SessionGroup {
+public final class SessionGroup {
 
     /**
      * Whether this group keeps each member's index in {@link Session#slot}, so that removing one costs O(1)
@@ -77,20 +77,39 @@ final class SessionGroup {
 
     /** Calls {@code action} for every session that has not left the gateway. */
     void forEach(Consumer<Session> action) {
-        walking++;
+        int end = pin();
         try {
-            for (int i = 0; i < size; i++) {
+            for (int i = 0; i < end; i++) {
                 Session s = items[i];
                 if (!s.removed) {
                     action.accept(s);
                 }
             }
         } finally {
-            if (--walking == 0 && pending != null) {
-                List<Session> done = pending;
-                pending = null;
-                done.forEach(this::removeNow);
-            }
+            unpin();
+        }
+    }
+
+    /**
+     * Starts a walk that may span several tasks of this loop: until {@link #unpin}, removals are deferred, so
+     * {@link #at} keeps every index below the returned end. Sessions added meanwhile are beyond it.
+     */
+    public int pin() {
+        walking++;
+        return size;
+    }
+
+    /** Returns the session at {@code i}, below the end {@link #pin} returned; it may have left ({@code removed}). */
+    public Session at(int i) {
+        return items[i];
+    }
+
+    /** Ends a walk {@link #pin} started; the removals it deferred are applied when the last walk ends. */
+    public void unpin() {
+        if (--walking == 0 && pending != null) {
+            List<Session> done = pending;
+            pending = null;
+            done.forEach(this::removeNow);
         }
     }
 }

@@ -177,4 +177,55 @@ class FanoutTest {
         assertThat(s.isClosing()).isFalse();
         assertFalse(ch.finish());
     }
+
+    /** A channel that reports one loop shared with its siblings, as a server's I/O thread holds thousands. */
+    static final class OnSharedLoop extends EmbeddedChannel {
+        final io.netty.channel.EventLoop shared;
+
+        OnSharedLoop(io.netty.channel.EventLoop shared, Socket socket) {
+            super(false, false, socket);
+            this.shared = shared;
+            try {
+                register();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public io.netty.channel.EventLoop eventLoop() {
+            return shared != null ? shared : super.eventLoop();
+        }
+    }
+
+    @Test
+    void aBroadcastToThousandsGoesInStepsThatLetOtherWorkInAndKeepsThePublishOrder() {
+        EmbeddedChannel home = new EmbeddedChannel();
+        int n = 1000;
+        List<Socket> sockets = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Socket socket = new Socket();
+            sockets.add(socket);
+            connect("u" + i, new OnSharedLoop(home.eventLoop(), socket));
+        }
+        assertThat(registry.loops()).hasSize(1);
+
+        fanout.deliver(Delivery.toAll("feed", json("1"), null));
+        fanout.deliver(Delivery.toAll("feed", json("2"), null));
+        List<Integer> receivedWhenOtherWorkRan = new ArrayList<>();
+        home.eventLoop().execute(() -> receivedWhenOtherWorkRan.add(
+                (int) sockets.stream().filter(sk -> !sk.written.isEmpty()).count()));
+        do {
+            home.runPendingTasks(); // the steps come one per pass of the loop
+        } while (home.runScheduledPendingTasks() != -1);
+
+        assertThat(receivedWhenOtherWorkRan).as("a task submitted meanwhile ran before the broadcast was done")
+                .hasSize(1).allMatch(k -> k > 0 && k < n);
+        for (Socket sk : sockets) {
+            assertThat(sk.written).containsExactly("{\"channel\":\"feed\",\"message\":1}",
+                    "{\"channel\":\"feed\",\"message\":2}");
+        }
+        assertThat(metrics.deliveries.getCount()).isEqualTo(2L * n);
+        home.finishAndReleaseAll();
+    }
 }
