@@ -29,8 +29,11 @@ public final class LoopSessions {
     private final SessionGroup all = new SessionGroup(true);
     private final Map<String, SessionGroup> users = new HashMap<>();
     private final Map<String, SessionGroup> rooms = new HashMap<>();
-    /** Sessions a broadcast visits per task of its loop (~1 ms of writes on the machine of docs/benchmarks.md). */
-    static final int STEP = 256;
+    /**
+     * Sessions a broadcast visits per task of its loop (~1 ms of writes on the machine of docs/benchmarks.md);
+     * system property {@code switchboard.fanout.step} (FanoutBench sets it to compare the walk alone).
+     */
+    static final int STEP = Math.max(1, Integer.getInteger("switchboard.fanout.step", 256));
 
     private final Runnable flushTask = this::flushWritten;
     private final Runnable pumpTask = this::pump;
@@ -162,7 +165,7 @@ public final class LoopSessions {
     }
 
     /**
-     * Runs {@code walk} after the walks already submitted, {@value #STEP} sessions per task: a broadcast to
+     * Runs {@code walk} after the walks already submitted, {@link #STEP} sessions per task: a broadcast to
      * thousands then lets the loop's other work (handshakes, requests, reads) in between its steps, rather than
      * holding the loop for tens of milliseconds, and each session still gets its messages in publish order.
      * Must run on this loop.
