@@ -35,7 +35,7 @@ public final class Main {
               chart      --out=x.svg [--title=T] result.json... (results or compare summaries)
 
             servers:
-              gateway    Switchboard core for load tests: --port=0 --threads=2 [--jwt-secret=S] --max-seconds=3600
+              gateway    Switchboard core for load tests: --port=0 --threads=2 [--jwt-secret=S] [--presence-interval=1s] --max-seconds=3600
               hub        Netty reference hub: --variant=plain|flush --port=0 --threads=2 --max-seconds=3600
 
             micro-benchmarks:

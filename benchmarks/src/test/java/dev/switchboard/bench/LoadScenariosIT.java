@@ -1,6 +1,7 @@
 package dev.switchboard.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.switchboard.bench.hub.GatewayMain;
 import dev.switchboard.bench.hub.NettyHub;
@@ -222,6 +223,18 @@ class LoadScenariosIT {
         assertThat(summary.path("servers").get(1).path("runs").asInt()).isEqualTo(1);
         assertThat(summary.path("ratios").path("first_vs_second").path("throughput").asDouble()).isEqualTo(1.0);
         assertThat(Files.readString(dir.resolve("latency.svg"))).startsWith("<svg");
+    }
+
+    @Test
+    void badOptionsAreRefusedWithTheirName() {
+        assertThatThrownBy(() -> RequestScenario.run(args("request-bad", "--url=" + gateway.url("/ws"),
+                "--protocol=mqtt"), System.out)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--protocol=mqtt");
+        assertThatThrownBy(() -> Compare.summary(new Args(new String[] {"--out-dir=" + OUT.resolve("bad")}, 0), System.out))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--results");
+        assertThatThrownBy(() -> Compare.summary(new Args(new String[] {"--results=no-colon.json"}, 0), System.out))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no-colon.json");
+        assertThatThrownBy(() -> Compare.main(new Args(new String[] {"--servers=switchboard,apache"}, 0), System.out))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("apache");
     }
 
     @Test

@@ -26,10 +26,13 @@ public final class GatewayMain {
         return benchBuilder(jwtSecret).build();
     }
 
-    private static Duration presenceInterval = Duration.ofSeconds(1);
-
     /** Returns the builder of {@link #benchGateway}, for tests that add to it (a broker, say). */
     public static Gateway.Builder benchBuilder(String jwtSecret) {
+        return benchBuilder(jwtSecret, Duration.ofSeconds(1));
+    }
+
+    /** The same, with the presence broadcast every {@code presenceInterval} at most. */
+    public static Gateway.Builder benchBuilder(String jwtSecret, Duration presenceInterval) {
         GatewayOptions options = GatewayOptions.builder()
                 .paths(List.of("/ws", "/"))
                 .allowedOrigins(List.of("http://localhost"))
@@ -47,16 +50,16 @@ public final class GatewayMain {
         return b;
     }
 
-    /** {@code gateway --port=0 --threads=2 [--jwt-secret=S] --max-seconds=3600}. */
+    /** {@code gateway --port=0 --threads=2 [--jwt-secret=S] [--presence-interval=1s] --max-seconds=3600}. */
     public static void main(Args a) throws Exception {
         String host = a.str("host", "127.0.0.1");
         int port = a.integer("port", 0);
         int threads = a.integer("threads", 2);
         String secret = a.str("jwt-secret", null);
         long maxSeconds = a.integer("max-seconds", 3600);
-        presenceInterval = a.duration("presence-interval", presenceInterval);
+        Duration presenceInterval = a.duration("presence-interval", Duration.ofSeconds(1));
         a.rejectUnknown();
-        GatewayServer server = GatewayServer.builder(benchGateway(secret)).host(host).port(port).workerThreads(threads).build();
+        GatewayServer server = GatewayServer.builder(benchBuilder(secret, presenceInterval).build()).host(host).port(port).workerThreads(threads).build();
         InetSocketAddress at = server.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
         System.out.println("Switchboard started: public=" + at.getHostString() + ":" + at.getPort()
                 + " transport=" + server.transport() + " threads=" + threads + " pid=" + ProcessHandle.current().pid());
