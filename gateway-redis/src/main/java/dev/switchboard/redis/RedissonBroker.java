@@ -8,6 +8,7 @@ import dev.switchboard.core.Transport;
 import dev.switchboard.core.spi.Broker;
 import dev.switchboard.core.spi.Delivery;
 import dev.switchboard.core.spi.PresenceUpdate;
+import dev.switchboard.redis.internal.CallbackExecutor;
 import dev.switchboard.redis.internal.ClientConfig;
 import dev.switchboard.redis.internal.Envelope;
 import dev.switchboard.redis.internal.PresenceStore;
@@ -32,6 +33,7 @@ import org.redisson.api.RTopic;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.listener.MessageListener;
 import org.redisson.client.codec.ByteArrayCodec;
+import org.redisson.config.Config;
 import org.redisson.connection.ConnectionListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,7 +53,8 @@ import org.slf4j.LoggerFactory;
  *       instance's presence is rebuilt from the gateway's snapshot, by themselves.
  * </ul>
  *
- * <p>Threads: Redisson's (its I/O threads, or the shared event loops; two callback threads; a timer) and
+ * <p>Threads: Redisson's (its I/O threads, or the shared event loops; two callback threads, whose work runs
+ * inline on the shared loops when there are some: {@link CallbackExecutor}; a timer) and
  * one of its own, {@code switchboard-redis}, for connecting, heartbeats and shutdown, which block. Nothing
  * here blocks the caller: every Redis call is asynchronous.
  */
@@ -66,6 +69,8 @@ public final class RedissonBroker implements Broker {
     private final EventLoopGroup group;
     private final Transport transport;
     private final ScheduledExecutorService worker;
+    /** Redisson's callbacks, inline on the shared event loops ({@code null}: Redisson's own pool). */
+    private final CallbackExecutor callbacks;
 
     private final Counter published;
     private final Counter dropped;
@@ -99,6 +104,7 @@ public final class RedissonBroker implements Broker {
         group = b.group;
         transport = b.group != null ? b.transport : Transport.best();
         worker = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("switchboard-redis", true));
+        callbacks = b.group != null ? new CallbackExecutor(b.group, b.options.threads()) : null;
         MetricRegistry m = b.metrics;
         published = m.counter(METRICS + "publish.sent");
         dropped = m.counter(METRICS + "publish.dropped");
@@ -157,7 +163,11 @@ public final class RedissonBroker implements Broker {
         }
         RedissonClient c;
         try {
-            c = Redisson.create(ClientConfig.of(options, group, transport, new Connections()));
+            Config config = ClientConfig.of(options, group, transport, new Connections());
+            if (callbacks != null) {
+                config.setExecutor(callbacks);
+            }
+            c = Redisson.create(config);
         } catch (RuntimeException e) {
             if (connectAttempts++ == 0) {
                 log.warn("Redis unreachable at {} ({}); running without it and retrying every second",
@@ -214,7 +224,10 @@ public final class RedissonBroker implements Broker {
         return cleared.thenCompose(v -> topic.addListenerAsync(byte[].class, l)).toCompletableFuture();
     }
 
-    /** Called on a Redisson callback thread, in order per channel; the listener only enqueues. */
+    /**
+     * Called in order per channel: inline on the event loop that read it when Redisson shares the gateway's
+     * loops ({@link CallbackExecutor}), else on a Redisson callback thread. Decodes and hands over; never blocks.
+     */
     private void onStructured(byte[] bytes) {
         received.inc();
         if (bytes.length > options.maxMessageSize()) {
@@ -420,6 +433,9 @@ public final class RedissonBroker implements Broker {
                     } catch (RuntimeException ex) {
                         log.debug("Redisson shutdown: {}", ex.toString());
                     } finally {
+                        if (callbacks != null) {
+                            callbacks.shutdown();
+                        }
                         worker.shutdown();
                         done.complete(null);
                     }

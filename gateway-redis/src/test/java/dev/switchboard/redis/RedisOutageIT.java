@@ -10,8 +10,9 @@ import dev.switchboard.redis.testing.Resp;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** A real redis-server stopped and started under two running instances. */
 class RedisOutageIT {
@@ -21,11 +22,16 @@ class RedisOutageIT {
     @RegisterExtension
     static final RedisServer redis = RedisServer.local();
 
-    @Test
-    void localDeliveryGoesOnDuringAnOutageAndEverythingRecoversAfter() throws Exception {
+    /**
+     * With {@code sharedLoops} Redisson runs on the gateway's event loops and its pub/sub callbacks inline on
+     * them (the standalone server); without, on its own threads (an embedder that passes no group).
+     */
+    @ParameterizedTest(name = "Redisson on the gateway''s loops: {0}")
+    @ValueSource(booleans = {true, false})
+    void localDeliveryGoesOnDuringAnOutageAndEverythingRecoversAfter(boolean sharedLoops) throws Exception {
         RedisOptions options = redis.options().channels(List.of("live_streams")).build();
-        try (Node a = Node.start("a", options);
-             Node b = Node.start("b", options);
+        try (Node a = Node.start("a", options, sharedLoops);
+             Node b = Node.start("b", options, sharedLoops);
              WsClient ca = WsClient.connect(a.url("/ws?fingerprint=fa"));
              WsClient cb = WsClient.connect(b.url("/ws?fingerprint=fb"))) {
             ca.next(n -> n.path("message").path("num_clients").asInt() == 2, WAIT);
