@@ -6,24 +6,35 @@
 #   redis-b  two instances, broker=redis: publisher on A, receivers on B (A -> Redis -> B)
 # The publisher is a WebSocket client `publish` to room `bench` on A (client-publish=bench*); receivers join it.
 #
-# Usage: benchmarks/cluster.sh [--runs=3] [--out-dir=DIR] [broadcast options...]
+# Usage: benchmarks/cluster.sh [--runs=3] [--out-dir=DIR] [--sched-profile=SECONDS] [broadcast options...]
 #   default broadcast options: --clients=4 --rate=10000 --size=100 --duration=10s --warmup=5s
 #   throughput (messages relayed/s = deliveries/s / clients): --clients=1 --rate=0 --window=64
+#   --sched-profile=S: 1 s into each measured window, records `perf sched` for S seconds (needs perf and
+#   root) and prints, per process, how long its threads waited for a core once woken (the scheduler's
+#   delay, percentiles over each time a thread was switched in) and how often a second: where a latency tail that is
+#   not in the gateway's code comes from.
 # Needs redis-server and the jars (./mvnw -B -q -DskipTests -DskipITs install). Bounded: every process is
 # stopped at exit; the load generator stops after --duration.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=3
+sched=0
 out="benchmarks/results/cluster-$(date +%Y%m%d-%H%M%S)"
 pass=()
 for arg in "$@"; do
   case "$arg" in
     --runs=*) runs=${arg#--runs=} ;;
     --out-dir=*) out=${arg#--out-dir=} ;;
+    --sched-profile=*) sched=${arg#--sched-profile=} ;;
     *) pass+=("$arg") ;;
   esac
 done
 ((${#pass[@]})) || pass=(--clients=4 --rate=10000 --size=100 --duration=10s --warmup=5s)
+warmup=5
+for arg in "${pass[@]}"; do [[ $arg == --warmup=* ]] && warmup=${arg#--warmup=} && warmup=${warmup%s}; done
+if ((sched > 0)) && ! command -v perf >/dev/null; then
+  echo "cluster.sh: --sched-profile needs perf (apt-get install linux-perf)" >&2; exit 2
+fi
 server_jar=gateway-server/target/switchboard.jar
 bench_jar=benchmarks/target/switchboard-bench.jar
 for f in "$server_jar" "$bench_jar"; do
@@ -41,7 +52,8 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 redis_port=$(free_port)
 redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
   > "$tmp/redis.log" 2>&1 &
-pids+=($!)
+redis_pid=$!
+pids+=("$redis_pid")
 for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 
 # start_instance NAME BROKER → sets PORT_<NAME> and PID_<NAME>
@@ -60,11 +72,37 @@ start_instance() {
 }
 stop_instance() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
+# measure NAME PID_TO_PROFILE... -- generator command: runs the generator; with --sched-profile, records the
+# scheduler during its measured window and prints each named process's wake-up delays.
+measure() {
+  local name=$1; shift
+  local -a procs=()
+  while [[ $1 != -- ]]; do procs+=("$1"); shift; done
+  shift
+  if ((sched == 0)); then "$@"; return; fi
+  "$@" & local gen=$!
+  sleep "$((warmup + 1))"
+  perf sched record -o "$out/$name.sched" -- sleep "$sched" > /dev/null 2>&1
+  wait "$gen"
+  procs+=("generator=$gen")
+  perf sched timehist -i "$out/$name.sched" 2>/dev/null | awk 'NR > 3 && match($(NF - 3), /\[[0-9]+(\/[0-9]+)?\]$/) {
+      id = substr($(NF - 3), RSTART + 1, RLENGTH - 2); n = split(id, p, "/"); print p[n], $(NF - 1) }' > "$out/$name.delays"
+  echo "--- $name: scheduler delay per wake-up (ms), $sched s of perf sched ---"
+  printf '%-14s %9s %8s %8s %8s %8s\n' process runs/s p50 p99 p99.9 max
+  for pp in "${procs[@]}"; do
+    awk -v pid="${pp#*=}" '$1 == pid { print $2 }' "$out/$name.delays" | sort -n | awk -v n="${pp%%=*}" -v s="$sched" '
+      { v[NR] = $1 } END { if (NR == 0) { printf "%-14s %9s\n", n, "-"; exit }
+        printf "%-14s %9.0f %8.3f %8.3f %8.3f %8.3f\n", n, NR / s, v[int(NR * 0.5) + 1], v[int(NR * 0.99) + 1],
+          v[int(NR * 0.999) + 1], v[NR] }'
+  done
+}
+
 declare -A files=([local]="" [redis-b]="")
 for run in $(seq 1 "$runs"); do
   echo "=== run $run/$runs: local (one instance, no Redis), load $(cut -d' ' -f1-3 /proc/loadavg) ==="
   start_instance L local
-  java -jar "$bench_jar" broadcast --url="ws://127.0.0.1:$PORT_L/ws" --protocol=switchboard --publish=ws \
+  measure "local-run$run" "instance=$PID_L" -- \
+    java -jar "$bench_jar" broadcast --url="ws://127.0.0.1:$PORT_L/ws" --protocol=switchboard --publish=ws \
     --server-pid="$PID_L" --label=local --out="$out/local-run$run" "${pass[@]}"
   stop_instance "$PID_L"
   files[local]+="${files[local]:++}$out/local-run$run.json"
@@ -72,7 +110,8 @@ for run in $(seq 1 "$runs"); do
   echo "=== run $run/$runs: redis-b (publish on A, receive on B), load $(cut -d' ' -f1-3 /proc/loadavg) ==="
   start_instance A redis
   start_instance B redis
-  java -jar "$bench_jar" cluster --url="ws://127.0.0.1:$PORT_B/ws" --protocol=switchboard --publish=ws \
+  measure "redis-b-run$run" "A=$PID_A" "B=$PID_B" "redis-server=$redis_pid" -- \
+    java -jar "$bench_jar" cluster --url="ws://127.0.0.1:$PORT_B/ws" --protocol=switchboard --publish=ws \
     --publish-url="ws://127.0.0.1:$PORT_A/ws" --server-pid="$PID_B" --label=redis-b --out="$out/redis-b-run$run" \
     "${pass[@]}"
   stop_instance "$PID_A"

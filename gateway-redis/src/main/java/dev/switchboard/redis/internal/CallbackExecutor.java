@@ -9,6 +9,8 @@ import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Redisson's callback executor when Redisson shares the gateway's event loops: a callback that Redisson hands
@@ -20,8 +22,16 @@ import java.util.concurrent.TimeUnit;
  * without that hand-off. This is safe because the callbacks Redisson runs here are the broker's topic
  * listeners and the completions of its subscribe calls: they decode and enqueue, and never block (the broker
  * does every blocking call on its own thread). Order per channel is Redisson's, as before.
+ *
+ * <p>So whatever listens through this client (the broker's listeners, anything that uses its Redisson client)
+ * must never call a blocking Redisson API: inline, it would hold an event loop until the command's timeout
+ * (Redisson's own guard against that only knows its {@code redisson-netty} threads). A callback that throws is
+ * logged here, as the pool would have, and does not reach Redisson's decoder, which would otherwise fail the
+ * command then waiting on that connection.
  */
 public final class CallbackExecutor extends AbstractExecutorService {
+
+    private static final Logger log = LoggerFactory.getLogger(CallbackExecutor.class);
 
     private final EventExecutor[] loops;
     private final ExecutorService pool;
@@ -50,7 +60,11 @@ public final class CallbackExecutor extends AbstractExecutorService {
     @Override
     public void execute(Runnable task) {
         if (onLoop() && !pool.isShutdown()) {
-            task.run();
+            try {
+                task.run();
+            } catch (Throwable t) { // kept from Redisson's decoder, as a pool thread would keep it
+                log.warn("A Redis callback failed on {}", Thread.currentThread().getName(), t);
+            }
         } else {
             pool.execute(task);
         }

@@ -37,6 +37,22 @@ class CallbackExecutorTest {
     }
 
     @Test
+    void aCallbackThatThrowsOnALoopDoesNotReachTheCaller() throws Exception {
+        CompletableFuture<Boolean> callerWentOn = new CompletableFuture<>();
+        group.next().execute(() -> {
+            try {
+                executor.execute(() -> {
+                    throw new IllegalStateException("listener bug");
+                });
+                callerWentOn.complete(true);
+            } catch (RuntimeException e) {
+                callerWentOn.complete(false);
+            }
+        });
+        assertThat(callerWentOn.get(5, TimeUnit.SECONDS)).as("Redisson's decoder must not see the exception").isTrue();
+    }
+
+    @Test
     void aCallbackFromAnyOtherThreadRunsOnThePool() throws Exception {
         CompletableFuture<String> thread = new CompletableFuture<>();
         executor.execute(() -> thread.complete(Thread.currentThread().getName()));
