@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Measures server memory per idle WebSocket connection: heap (after a forced GC), Netty direct, RSS.
-# Usage: benchmarks/idle-memory.sh [connections, default 15000]. Needs the server and bench jars built
-# (./mvnw -B -q -DskipTests package). Bounded: the load generator holds the connections for 40 s at most.
+# Usage: benchmarks/idle-memory.sh [connections, default 15000] [rounds, default 1]. Needs the server and bench
+# jars built (./mvnw -B -q -DskipTests package). Bounded: the load generator holds the connections for 40 s at
+# most per round. With rounds=2 the connections are closed after the first measurement and opened again, and the
+# second round is measured from the baseline after the first: a server that has already held N connections (its
+# heap grown, the pages its garbage touched already resident) against one that starts cold.
 # SERVER_JAVA_OPTS is passed to the server JVM, e.g. "-Xms1g -Xmx1g -XX:+AlwaysPreTouch" so that every heap
 # page is resident before the baseline: RSS growth is then what lies outside the heap (direct buffers, native).
 set -u
 cd "$(dirname "$0")/.."
 N=${1:-15000}
+ROUNDS=${2:-1}
 tmp=$(mktemp -d)
 java ${SERVER_JAVA_OPTS:-} -jar gateway-server/target/switchboard.jar --host=127.0.0.1 --port=0 --admin.port=0 --admin.api-key=k \
   --max-connections-per-ip=100000 > "$tmp/server.log" 2>&1 &
@@ -24,17 +28,25 @@ snap() {
   echo "$conns $rss $heap $nd"
 }
 sleep 2
+for round in $(seq 1 "$ROUNDS"); do
 read c0 rss0 heap0 nd0 < <(snap)
 java -jar benchmarks/target/switchboard-bench.jar idle --url=ws://127.0.0.1:$PORT/ws --clients=$N --duration=40s \
-  --server-pid=$SP --connect-rate=3000 --label=idle --out="$tmp/idle" > "$tmp/client.log" 2>&1 &
+  --server-pid=$SP --connect-rate=3000 --label=idle --out="$tmp/idle$round" > "$tmp/client$round.log" 2>&1 &
 CP=$!
 for _ in $(seq 1 60); do sleep 1; c=$(curl -s http://127.0.0.1:$ADMIN/health | sed -E 's/.*"connections":([0-9]+).*/\1/'); [ "$c" = "$N" ] && break; done
 sleep 3
 read c1 rss1 heap1 nd1 < <(snap)
+echo "round $round of $ROUNDS"
 echo "baseline: conns=$c0 rss=${rss0}KiB heap=$heap0 netty_direct=$nd0"
 echo "loaded:   conns=$c1 rss=${rss1}KiB heap=$heap1 netty_direct=$nd1"
 awk -v n=$c1 -v h0=$heap0 -v h1=$heap1 -v d0=$nd0 -v d1=$nd1 -v r0=$rss0 -v r1=$rss1 'BEGIN {
   printf "per connection: heap %.0f B, netty direct %.0f B, heap+direct %.0f B, RSS growth %.0f B\n",
     (h1-h0)/n, (d1-d0)/n, (h1-h0+d1-d0)/n, (r1-r0)*1024/n }'
-kill $CP 2>/dev/null; kill $SP; wait $SP 2>/dev/null
+kill $CP 2>/dev/null; wait $CP 2>/dev/null
+if ((round < ROUNDS)); then
+  for _ in $(seq 1 60); do sleep 1; c=$(curl -s http://127.0.0.1:$ADMIN/health | sed -E 's/.*"connections":([0-9]+).*/\1/'); [ "$c" = "0" ] && break; done
+  sleep 2
+fi
+done
+kill $SP; wait $SP 2>/dev/null
 echo "logs: $tmp"
