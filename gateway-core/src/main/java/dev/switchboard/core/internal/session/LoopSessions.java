@@ -46,6 +46,9 @@ public final class LoopSessions {
 
     LoopSessions(EventExecutor executor) {
         this.executor = executor;
+        // A loop that shuts down cancels its scheduled tasks, among them a broadcast's next step: the walks left
+        // are finished (their frames released) once the loop has ended, when nothing else touches them.
+        executor.terminationFuture().addListener(f -> abandonWalks());
     }
 
     public EventExecutor executor() {
@@ -213,6 +216,18 @@ public final class LoopSessions {
                 executor.schedule(pumpTask, 0, TimeUnit.NANOSECONDS);
             } catch (RejectedExecutionException e) {
                 drainWalks(); // the loop is shutting down
+            }
+        }
+    }
+
+    /** After the loop ended: finishes the walks it will never step again, writing nothing (its channels are closed). */
+    private void abandonWalks() {
+        Walk w;
+        while ((w = walks.poll()) != null) {
+            try {
+                w.finish();
+            } catch (RuntimeException e) {
+                log.debug("finishing an abandoned fan-out failed", e);
             }
         }
     }
