@@ -48,7 +48,12 @@ public final class LoopSessions {
         this.executor = executor;
         // A loop that shuts down cancels its scheduled tasks, among them a broadcast's next step: the walks left
         // are finished (their frames released) once the loop has ended, when nothing else touches them.
-        executor.terminationFuture().addListener(f -> abandonWalks());
+        try {
+            executor.terminationFuture().addListener(f -> abandonWalks());
+        } catch (UnsupportedOperationException e) {
+            // EmbeddedEventLoop (tests, an embedder's EmbeddedChannel): it has no termination; nothing is scheduled
+            // past a shutdown there.
+        }
     }
 
     public EventExecutor executor() {
