@@ -91,9 +91,9 @@ public final class Conn extends SimpleChannelInboundHandler<Object> {
         channel.writeAndFlush(new TextWebSocketFrame(text), channel.voidPromise());
     }
 
-    /** Queues a text frame without flushing (pipelining); event loop only. */
-    public void write(String text) {
-        channel.write(new TextWebSocketFrame(text), channel.voidPromise());
+    /** Queues a text frame of UTF-8 bytes without flushing (pipelining); takes ownership; event loop only. */
+    public void write(ByteBuf utf8) {
+        channel.write(new TextWebSocketFrame(utf8), channel.voidPromise());
     }
 
     @Override
