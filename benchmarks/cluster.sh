@@ -30,6 +30,8 @@ for arg in "$@"; do
   esac
 done
 ((${#pass[@]})) || pass=(--clients=4 --rate=10000 --size=100 --duration=10s --warmup=5s)
+[[ $sched =~ ^[0-9]+$ ]] || { echo "cluster.sh: --sched-profile=SECONDS expects a whole number, got '$sched'" >&2; exit 2; }
+[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "cluster.sh: --runs expects a positive integer, got '$runs'" >&2; exit 2; }
 warmup=5
 for arg in "${pass[@]}"; do [[ $arg == --warmup=* ]] && warmup=${arg#--warmup=} && warmup=${warmup%s}; done
 if ((sched > 0)) && ! command -v perf >/dev/null; then

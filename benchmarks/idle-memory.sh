@@ -11,6 +11,10 @@ set -u
 cd "$(dirname "$0")/.."
 N=${1:-15000}
 ROUNDS=${2:-1}
+for v in "$N" "$ROUNDS"; do
+  [[ $v =~ ^[1-9][0-9]*$ ]] || { echo "idle-memory.sh: expected [connections] [rounds] as positive integers, got '$v'" >&2; exit 2; }
+done
+((N <= 19000)) || { echo "idle-memory.sh: at most 19000 connections (one process may open 20000 files)" >&2; exit 2; }
 tmp=$(mktemp -d)
 java ${SERVER_JAVA_OPTS:-} -jar gateway-server/target/switchboard.jar --host=127.0.0.1 --port=0 --admin.port=0 --admin.api-key=k \
   --max-connections-per-ip=100000 > "$tmp/server.log" 2>&1 &

@@ -44,8 +44,8 @@ public final class Node implements AutoCloseable {
         return start(id, options, presenceInterval, customize, true);
     }
 
-    public static Node start(String id, RedisOptions options, Duration presenceInterval,
-                             BiConsumer<Gateway.Builder, RedissonBroker> customize, boolean sharedLoops)
+    private static Node start(String id, RedisOptions options, Duration presenceInterval,
+                              BiConsumer<Gateway.Builder, RedissonBroker> customize, boolean sharedLoops)
             throws Exception {
         MetricRegistry metrics = new MetricRegistry();
         Transport transport = Transport.best();

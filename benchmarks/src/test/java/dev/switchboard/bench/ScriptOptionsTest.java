@@ -1,0 +1,50 @@
+package dev.switchboard.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The measuring scripts refuse bad options with a clear message and exit 2, before starting anything. */
+class ScriptOptionsTest {
+
+    record Outcome(int code, String stderr) {
+    }
+
+    static Outcome run(String script, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("bash", script));
+        cmd.addAll(List.of(args));
+        // Surefire runs in the module's directory (benchmarks/), where the scripts are.
+        Process p = new ProcessBuilder(cmd).directory(new File(".")).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(20, TimeUnit.SECONDS)).as(script + " ended").isTrue();
+        return new Outcome(p.exitValue(), err);
+    }
+
+    @Test
+    void idleMemoryRefusesWhatIsNotACountOfConnectionsOrRounds() throws Exception {
+        Outcome notANumber = run("idle-memory.sh", "lots");
+        assertThat(notANumber.code()).isEqualTo(2);
+        assertThat(notANumber.stderr()).contains("positive integers", "'lots'");
+
+        assertThat(run("idle-memory.sh", "1000", "0").stderr()).contains("'0'");
+        Outcome tooMany = run("idle-memory.sh", "25000");
+        assertThat(tooMany.code()).isEqualTo(2);
+        assertThat(tooMany.stderr()).contains("at most 19000");
+    }
+
+    @Test
+    void clusterRefusesABadProfileLengthOrRunCount() throws Exception {
+        Outcome sched = run("cluster.sh", "--sched-profile=soon");
+        assertThat(sched.code()).isEqualTo(2);
+        assertThat(sched.stderr()).contains("--sched-profile=SECONDS", "'soon'");
+
+        Outcome runs = run("cluster.sh", "--runs=0");
+        assertThat(runs.code()).isEqualTo(2);
+        assertThat(runs.stderr()).contains("--runs", "'0'");
+    }
+}
