@@ -45,7 +45,10 @@ final class LivePipeline {
         final Dispatcher dispatcher;
 
         Shared(GatewayMetrics metrics, SessionRegistry registry) {
-            GatewayOptions options = GatewayOptions.defaults();
+            this(metrics, registry, GatewayOptions.defaults());
+        }
+
+        Shared(GatewayMetrics metrics, SessionRegistry registry, GatewayOptions options) {
             SessionListeners listeners = new SessionListeners(List.of());
             keepalive = new KeepaliveHandler(options, metrics);
             jsonCodec = new JsonCodec(metrics);

@@ -30,6 +30,31 @@ class JsonCodecTest {
     }
 
     @Test
+    void heapDirectCompositeAndLongMessagesParseAlike() {
+        String pad = "x".repeat(JsonCodec.SCRATCH_BYTES); // past the per-thread array: streamed
+        for (String json : new String[] {"{\"handler\":\"ping\",\"id\":7,\"data\":{\"é\":[1,2.5,null]}}",
+                "{\"handler\":\"ping\",\"id\":7,\"data\":\"" + pad + "\"}"}) {
+            byte[] bytes = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            io.netty.buffer.ByteBuf heap = Unpooled.wrappedBuffer(new byte[3], bytes).slice(3, bytes.length);
+            io.netty.buffer.ByteBuf direct = Unpooled.directBuffer().writeBytes(bytes);
+            io.netty.buffer.ByteBuf composite = Unpooled.compositeBuffer()
+                    .addComponent(true, Unpooled.directBuffer().writeBytes(bytes, 0, 10))
+                    .addComponent(true, Unpooled.wrappedBuffer(bytes, 10, bytes.length - 10));
+            for (io.netty.buffer.ByteBuf content : new io.netty.buffer.ByteBuf[] {heap, direct, composite}) {
+                ObjectNode request = JsonCodec.parse(content);
+                assertThat(request).as(content.getClass().getSimpleName()).isNotNull();
+                assertThat(request.toString()).isEqualTo(json);
+                assertThat(content.readerIndex()).isZero(); // the frame is left as it came
+                content.release();
+            }
+        }
+        // A shorter request after a long one must not see the long one's bytes.
+        io.netty.buffer.ByteBuf trailing = Unpooled.directBuffer().writeBytes("{\"handler\":\"a\"} x".getBytes());
+        assertThat(JsonCodec.parse(trailing)).isNull();
+        trailing.release();
+    }
+
+    @Test
     void badJsonIsAnsweredAndNothingGoesOn() {
         EmbeddedChannel ch = new EmbeddedChannel(new JsonCodec(metrics));
         ch.writeInbound(new TextWebSocketFrame("{\"handler\":"));
