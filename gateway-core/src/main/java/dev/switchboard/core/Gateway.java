@@ -9,6 +9,7 @@ import dev.switchboard.core.internal.GatewayMetrics;
 import dev.switchboard.core.internal.codec.Replies;
 import dev.switchboard.core.internal.delivery.Closer;
 import dev.switchboard.core.internal.delivery.Fanout;
+import dev.switchboard.core.internal.delivery.Keepalive;
 import dev.switchboard.core.internal.dispatch.BuiltinHandlers;
 import dev.switchboard.core.internal.dispatch.Dispatcher;
 import dev.switchboard.core.internal.handshake.ConnectionLimiter;
@@ -71,7 +72,7 @@ public final class Gateway {
     private final Broker broker;
     private final GatewayMetrics metrics;
     private final PresenceTracker tracker = new PresenceTracker();
-    private final SessionRegistry registry = new SessionRegistry(tracker);
+    private final SessionRegistry registry;
     private final Fanout fanout;
     private final GatewayChannels channels;
     private final ConnectionLimiter limiter;
@@ -89,6 +90,7 @@ public final class Gateway {
         authenticator = b.authenticator;
         broker = b.broker;
         metrics = new GatewayMetrics(b.metrics);
+        registry = new SessionRegistry(tracker, new Keepalive(options, metrics)::start);
         ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
         fanout = new Fanout(registry, metrics, alloc, options.slowConsumerMaxDrops());
         limiter = new ConnectionLimiter(options.maxConnections(), options.maxConnectionsPerIp());

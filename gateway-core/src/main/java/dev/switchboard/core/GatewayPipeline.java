@@ -8,14 +8,16 @@ package dev.switchboard.core;
  * <pre>
  *  standalone, before the upgrade:   [ssl] → httpCodec → handshake → publicHttp
  *  after the upgrade:                [ssl] → flushConsolidation → wsencoder/wsdecoder → wsProtocol
- *                                          → wsAggregator → idle → keepalive → jsonCodec → rateLimit
- *                                          → dispatcher
+ *                                          → wsAggregator → jsonCodec → rateLimit → dispatcher
  *  embedded:                         host's codec → handshake → host's handlers (other paths)
  * </pre>
  *
  * The {@code handshake} handler answers the upgrade request itself (path, Origin, limits, asynchronous
  * authentication while reads are paused), then adds the WebSocket handlers behind it and leaves. HTTP-only
  * handlers ({@code publicHttp}) leave with it.
+ *
+ * <p>There is no idle handler: {@code wsProtocol} notes each frame in the session and each event loop sweeps
+ * its sessions once per ping interval (no timer per connection, no clock read per message).
  */
 public final class GatewayPipeline {
 
@@ -34,14 +36,13 @@ public final class GatewayPipeline {
      * context: the WebSocket and gateway handlers above it never see them; every handler below it does.
      */
     public static final String FLUSH_CONSOLIDATION = "flushConsolidation";
-    /** Netty's {@code WebSocketServerProtocolHandler}: upgrade response, close and ping frames, frame size. */
+    /**
+     * Netty's {@code WebSocketServerProtocolHandler}: upgrade response, close and ping frames, frame size; it
+     * also notes every frame as a sign of life for the keepalive.
+     */
     public static final String WS_PROTOCOL = "wsProtocol";
     /** Joins fragmented messages, bounded by the frame size limit. */
     public static final String WS_AGGREGATOR = "wsAggregator";
-    /** {@code IdleStateHandler} that notices a silent peer. */
-    public static final String IDLE = "idle";
-    /** Pings a silent peer and closes it past the idle timeout. */
-    public static final String KEEPALIVE = "keepalive";
     /** Text frames to parsed requests; binary frames and bad JSON answered here. */
     public static final String JSON_CODEC = "jsonCodec";
     /** Per-connection token bucket. */

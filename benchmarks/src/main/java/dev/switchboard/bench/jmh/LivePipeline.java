@@ -7,7 +7,6 @@ import dev.switchboard.core.internal.GatewayMetrics;
 import dev.switchboard.core.internal.codec.JsonCodec;
 import dev.switchboard.core.internal.dispatch.BuiltinHandlers;
 import dev.switchboard.core.internal.dispatch.Dispatcher;
-import dev.switchboard.core.internal.dispatch.KeepaliveHandler;
 import dev.switchboard.core.internal.dispatch.RateLimitHandler;
 import dev.switchboard.core.internal.session.SessionListeners;
 import dev.switchboard.core.internal.session.SessionRegistry;
@@ -20,16 +19,14 @@ import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.flush.FlushConsolidationHandler;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The pipeline of a connection after the upgrade (see {@link GatewayPipeline}), built without a handshake:
  * the flush consolidation handler, Netty's frame decoder and encoder, a stand-in for {@code wsProtocol} (a duplex handler, as Netty's is), the
- * UTF-8 validator, the aggregator, the idle handler and the gateway's shared handlers. A write from the channel
+ * UTF-8 validator, the aggregator and the gateway's shared handlers. A write from the channel
  * walks these contexts as it would on a live connection. {@code head} replaces the socket.
  */
 final class LivePipeline {
@@ -39,7 +36,6 @@ final class LivePipeline {
 
     /** The gateway's shared handlers, created once as the gateway does. */
     static final class Shared {
-        final KeepaliveHandler keepalive;
         final JsonCodec jsonCodec;
         final RateLimitHandler rateLimit;
         final Dispatcher dispatcher;
@@ -50,7 +46,6 @@ final class LivePipeline {
 
         Shared(GatewayMetrics metrics, SessionRegistry registry, GatewayOptions options) {
             SessionListeners listeners = new SessionListeners(List.of());
-            keepalive = new KeepaliveHandler(options, metrics);
             jsonCodec = new JsonCodec(metrics);
             rateLimit = new RateLimitHandler(options, metrics);
             dispatcher = new Dispatcher(new HashMap<>(new BuiltinHandlers(options, registry, Map.of(), null, d -> { },
@@ -74,8 +69,6 @@ final class LivePipeline {
         p.addLast(GatewayPipeline.WS_PROTOCOL, ProtocolStandIn.INSTANCE);
         p.addLast("utf8", new Utf8FrameValidator());
         p.addLast(GatewayPipeline.WS_AGGREGATOR, new WebSocketFrameAggregator(65536));
-        p.addLast(GatewayPipeline.IDLE, new IdleStateHandler(25_000, 0, 0, TimeUnit.MILLISECONDS));
-        p.addLast(GatewayPipeline.KEEPALIVE, shared.keepalive);
         p.addLast(GatewayPipeline.JSON_CODEC, shared.jsonCodec);
         p.addLast(GatewayPipeline.RATE_LIMIT, shared.rateLimit);
         p.addLast(GatewayPipeline.DISPATCHER, shared.dispatcher);

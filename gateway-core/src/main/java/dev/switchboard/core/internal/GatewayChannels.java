@@ -4,9 +4,7 @@ import static dev.switchboard.core.GatewayPipeline.DISPATCHER;
 import static dev.switchboard.core.GatewayPipeline.FLUSH_CONSOLIDATION;
 import static dev.switchboard.core.GatewayPipeline.HANDSHAKE;
 import static dev.switchboard.core.GatewayPipeline.HTTP_CODEC;
-import static dev.switchboard.core.GatewayPipeline.IDLE;
 import static dev.switchboard.core.GatewayPipeline.JSON_CODEC;
-import static dev.switchboard.core.GatewayPipeline.KEEPALIVE;
 import static dev.switchboard.core.GatewayPipeline.PUBLIC_HTTP;
 import static dev.switchboard.core.GatewayPipeline.RATE_LIMIT;
 import static dev.switchboard.core.GatewayPipeline.SSL;
@@ -16,7 +14,6 @@ import static dev.switchboard.core.GatewayPipeline.WS_PROTOCOL;
 import dev.switchboard.core.GatewayOptions;
 import dev.switchboard.core.internal.codec.JsonCodec;
 import dev.switchboard.core.internal.dispatch.Dispatcher;
-import dev.switchboard.core.internal.dispatch.KeepaliveHandler;
 import dev.switchboard.core.internal.dispatch.RateLimitHandler;
 import dev.switchboard.core.internal.handshake.AddressMatcher;
 import dev.switchboard.core.internal.handshake.ConnectionLimiter;
@@ -36,8 +33,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.timeout.IdleStateHandler;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -59,7 +54,6 @@ public final class GatewayChannels implements HandshakeContext.Upgrader {
     private final GatewayOptions options;
     private final HandshakeContext handshake;
     private final JsonCodec jsonCodec;
-    private final KeepaliveHandler keepalive;
     private final RateLimitHandler rateLimit;
     private final Dispatcher dispatcher;
     private final WebSocketServerProtocolConfig wsConfig;
@@ -71,7 +65,6 @@ public final class GatewayChannels implements HandshakeContext.Upgrader {
         this.handshake = new HandshakeContext(options, new OriginPolicy(options.allowedOrigins()),
                 new AddressMatcher(options.trustedProxies()), limiter, authenticator, metrics, closing, this);
         this.jsonCodec = new JsonCodec(metrics);
-        this.keepalive = new KeepaliveHandler(options, metrics);
         this.rateLimit = new RateLimitHandler(options, metrics);
         this.dispatcher = dispatcher;
         this.waterMark = new WriteBufferWaterMark(options.writeBufferLowWaterMark(), options.writeBufferHighWaterMark());
@@ -79,7 +72,7 @@ public final class GatewayChannels implements HandshakeContext.Upgrader {
                 .websocketPath(INTERNAL_PATH)
                 .checkStartsWith(false)
                 .handshakeTimeoutMillis(options.handshakeTimeout().toMillis())
-                .dropPongFrames(false) // pongs must reach the idle handler: they prove the peer is alive
+                .dropPongFrames(true) // ProtocolHandler has noted them as signs of life before they are dropped
                 .sendCloseFrame(null) // close frames are sent explicitly, once, with the right code
                 .decoderConfig(WebSocketDecoderConfig.newBuilder()
                         .maxFramePayloadLength(options.maxFrameSize())
@@ -126,9 +119,7 @@ public final class GatewayChannels implements HandshakeContext.Upgrader {
         }
         p.addAfter(after, WS_PROTOCOL, new ProtocolHandler(wsConfig));
         p.addAfter(WS_PROTOCOL, WS_AGGREGATOR, new WebSocketFrameAggregator(options.maxFrameSize()));
-        p.addAfter(WS_AGGREGATOR, IDLE, new IdleStateHandler(options.pingInterval().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
-        p.addAfter(IDLE, KEEPALIVE, keepalive);
-        p.addAfter(KEEPALIVE, JSON_CODEC, jsonCodec);
+        p.addAfter(WS_AGGREGATOR, JSON_CODEC, jsonCodec);
         p.addAfter(JSON_CODEC, RATE_LIMIT, rateLimit);
         p.addAfter(RATE_LIMIT, DISPATCHER, dispatcher);
     }

@@ -3,6 +3,7 @@ package dev.switchboard.core.testing;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocket08FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
@@ -16,7 +17,7 @@ public final class FrameReader {
     private FrameReader() {
     }
 
-    /** Returns every outbound text frame's text; close frames become {@code close:<code>}. Releases all. */
+    /** Returns every outbound text frame's text; close frames become {@code close:<code>}, pings {@code ping}. Releases all. */
     public static List<String> texts(EmbeddedChannel server) {
         List<String> out = new ArrayList<>();
         EmbeddedChannel client = new EmbeddedChannel(new WebSocket08FrameDecoder(
@@ -39,6 +40,8 @@ public final class FrameReader {
             while ((frame = client.readInbound()) != null) {
                 if (frame instanceof TextWebSocketFrame t) {
                     out.add(t.text());
+                } else if (frame instanceof PingWebSocketFrame) {
+                    out.add("ping");
                 }
                 ReferenceCountUtil.release(frame);
             }

@@ -43,6 +43,7 @@ public final class LoopSessions {
     private Session[] written = new Session[16];
     private int writtenCount;
     private boolean flushScheduled;
+    private boolean started;
 
     LoopSessions(EventExecutor executor) {
         this.executor = executor;
@@ -62,6 +63,15 @@ public final class LoopSessions {
 
     public int size() {
         return all.size();
+    }
+
+    /** Returns {@code true} the first time it is called, {@code false} after. Must run on this loop. */
+    boolean started() {
+        if (started) {
+            return false;
+        }
+        started = true;
+        return true;
     }
 
     void add(Session s) {

@@ -36,6 +36,7 @@ public final class Session implements SessionInfo {
     private int strikes;
     private int drops;
     private int idleTicks;
+    private boolean heard;
     private boolean closing;
     private ChannelHandlerContext wire;
     boolean flushPending;
@@ -147,10 +148,22 @@ public final class Session implements SessionInfo {
         drops = 0;
     }
 
-    /** Counts one idle period; returns how many have passed without a read. */
-    public int idleTick(boolean first) {
-        idleTicks = first ? 1 : idleTicks + 1;
-        return idleTicks;
+    /** Notes that a frame (of any kind) arrived from the peer. */
+    public void heard() {
+        heard = true;
+    }
+
+    /**
+     * Called once per keepalive sweep: returns 0 when the peer was {@linkplain #heard heard} since the last
+     * sweep, else how many sweeps in a row have found it silent.
+     */
+    public int idleSweep() {
+        if (heard) {
+            heard = false;
+            idleTicks = 0;
+            return 0;
+        }
+        return ++idleTicks;
     }
 
     /** Marks the session as closing; returns {@code false} when it already was, so a close is sent once. */

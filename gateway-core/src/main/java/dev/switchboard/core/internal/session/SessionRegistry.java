@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * Every session of this instance, kept per event loop. {@link #add}, {@link #remove}, {@link #join} and
@@ -16,9 +17,16 @@ public final class SessionRegistry {
     private final CopyOnWriteArrayList<LoopSessions> loops = new CopyOnWriteArrayList<>();
     private final AtomicInteger size = new AtomicInteger();
     private final PresenceTracker presence;
+    private final Consumer<LoopSessions> onNewLoop;
 
     public SessionRegistry(PresenceTracker presence) {
+        this(presence, loop -> { });
+    }
+
+    /** {@code onNewLoop} runs on a loop when it takes its first session (the keepalive starts its sweeps there). */
+    public SessionRegistry(PresenceTracker presence, Consumer<LoopSessions> onNewLoop) {
         this.presence = presence;
+        this.onNewLoop = onNewLoop;
     }
 
     /** Returns the loops that hold (or held) sessions; a fan-out sends one task to each. */
@@ -40,6 +48,9 @@ public final class SessionRegistry {
                 loops.add(created);
                 return created;
             });
+            if (ls.started()) {
+                onNewLoop.accept(ls);
+            }
         }
         return ls;
     }
