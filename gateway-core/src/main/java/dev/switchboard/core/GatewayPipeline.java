@@ -8,7 +8,7 @@ package dev.switchboard.core;
  * <pre>
  *  standalone, before the upgrade:   [ssl] → httpCodec → handshake → publicHttp
  *  after the upgrade:                [ssl] → flushConsolidation → wsencoder/wsdecoder → wsProtocol
- *                                          → wsAggregator → jsonCodec → rateLimit → dispatcher
+ *                                          → jsonCodec → rateLimit → dispatcher
  *  embedded:                         host's codec → handshake → host's handlers (other paths)
  * </pre>
  *
@@ -38,11 +38,10 @@ public final class GatewayPipeline {
     public static final String FLUSH_CONSOLIDATION = "flushConsolidation";
     /**
      * Netty's {@code WebSocketServerProtocolHandler}: upgrade response, close and ping frames, frame size; it
-     * also notes every frame as a sign of life for the keepalive.
+     * also notes every frame as a sign of life for the keepalive and joins fragmented messages (bounded by the
+     * frame size limit).
      */
     public static final String WS_PROTOCOL = "wsProtocol";
-    /** Joins fragmented messages, bounded by the frame size limit. */
-    public static final String WS_AGGREGATOR = "wsAggregator";
     /** Text frames to parsed requests; binary frames and bad JSON answered here. */
     public static final String JSON_CODEC = "jsonCodec";
     /** Per-connection token bucket. */

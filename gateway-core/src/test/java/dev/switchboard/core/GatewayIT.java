@@ -328,6 +328,22 @@ class GatewayIT {
     }
 
     @Test
+    void fragmentedRequestIsJoinedAndAFragmentedOneTooBigCloses1009() throws Exception {
+        GatewayOptions o = GatewayOptions.builder().maxFrameSize(1024).build();
+        try (RunningGateway gw = RunningGateway.start(Gateway.builder().options(o).build());
+             WsClient c = WsClient.connect(gw.url("/ws"))) {
+            c.next("state", WAIT);
+            c.sendFragments("{\"handler\":", "\"ping\",\"id\"", ":41}");
+            JsonNode reply = c.next("reply", WAIT);
+            assertThat(reply.path("id").asInt()).isEqualTo(41);
+            assertThat(reply.path("message").asText()).isEqualTo("pong");
+            // Each frame is under the limit; the message is not.
+            c.sendFragments("{\"handler\":\"ping\",\"pad\":\"" + "x".repeat(600), "x".repeat(600) + "\"}");
+            assertThat(c.awaitClose(WAIT)).isEqualTo(1009);
+        }
+    }
+
+    @Test
     void binaryFrameClosesWith1003() throws Exception {
         try (RunningGateway gw = RunningGateway.start(Gateway.builder().build());
              WsClient c = WsClient.connect(gw.url("/ws"))) {

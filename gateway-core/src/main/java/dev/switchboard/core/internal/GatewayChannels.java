@@ -8,7 +8,6 @@ import static dev.switchboard.core.GatewayPipeline.JSON_CODEC;
 import static dev.switchboard.core.GatewayPipeline.PUBLIC_HTTP;
 import static dev.switchboard.core.GatewayPipeline.RATE_LIMIT;
 import static dev.switchboard.core.GatewayPipeline.SSL;
-import static dev.switchboard.core.GatewayPipeline.WS_AGGREGATOR;
 import static dev.switchboard.core.GatewayPipeline.WS_PROTOCOL;
 
 import dev.switchboard.core.GatewayOptions;
@@ -29,7 +28,6 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
-import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslHandler;
@@ -117,9 +115,8 @@ public final class GatewayChannels implements HandshakeContext.Upgrader {
                 p.addFirst(FLUSH_CONSOLIDATION, consolidation);
             }
         }
-        p.addAfter(after, WS_PROTOCOL, new ProtocolHandler(wsConfig));
-        p.addAfter(WS_PROTOCOL, WS_AGGREGATOR, new WebSocketFrameAggregator(options.maxFrameSize()));
-        p.addAfter(WS_AGGREGATOR, JSON_CODEC, jsonCodec);
+        p.addAfter(after, WS_PROTOCOL, new ProtocolHandler(wsConfig, options.maxFrameSize()));
+        p.addAfter(WS_PROTOCOL, JSON_CODEC, jsonCodec);
         p.addAfter(JSON_CODEC, RATE_LIMIT, rateLimit);
         p.addAfter(RATE_LIMIT, DISPATCHER, dispatcher);
     }

@@ -2,27 +2,53 @@ package dev.switchboard.core.internal;
 
 import dev.switchboard.core.internal.delivery.Closer;
 import dev.switchboard.core.internal.session.Session;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import java.util.List;
 
 /**
- * Netty's protocol handler ({@code wsProtocol}), which also notes every frame the client sends as a sign of
- * life for the {@link dev.switchboard.core.internal.delivery.Keepalive keepalive} (it sees all of them: data,
- * continuation, ping, pong and close), and marks the session closing when the client's close frame arrives. Netty answers that frame and refuses the writes that pass through it afterwards; fan-out
- * frames are written below it ({@link Session#attachWire}), and this makes them stop too: no data frame follows
- * the close frame (RFC 6455 §5.5.1). The TCP connection is cut after {@link Closer#GRACE_MILLIS} in any case,
- * so a client that sends its close frame and stops reading cannot hold the connection.
+ * Netty's protocol handler ({@code wsProtocol}), with three duties added where it already sees every frame, so
+ * that a message crosses one handler fewer:
+ * <ul>
+ * <li>it notes every frame the client sends (data, continuation, ping, pong, close) as a sign of life for the
+ *     {@link dev.switchboard.core.internal.delivery.Keepalive keepalive};</li>
+ * <li>it joins a fragmented message into one frame, at most {@code maxMessageSize} bytes (Netty's
+ *     {@code WebSocketFrameAggregator} did this as a handler of its own). Past the limit it fires a
+ *     {@link TooLongFrameException}, which {@code jsonCodec} answers with 1009, and discards the rest of the
+ *     message. The frame decoder has already refused fragments out of order (1002);</li>
+ * <li>it marks the session closing when the client's close frame arrives. Netty answers that frame and refuses
+ *     the writes that pass through it afterwards; fan-out frames are written below it
+ *     ({@link Session#attachWire}), and this makes them stop too: no data frame follows the close frame
+ *     (RFC 6455 §5.5.1). The TCP connection is cut after {@link Closer#GRACE_MILLIS} in any case, so a client
+ *     that sends its close frame and stops reading cannot hold the connection.</li>
+ * </ul>
+ * Per connection.
  */
 final class ProtocolHandler extends WebSocketServerProtocolHandler {
 
-    private Session session;
+    /** Most parts a joined message keeps before its composite buffer consolidates them (Netty's default). */
+    private static final int MAX_COMPONENTS = 1024;
 
-    ProtocolHandler(WebSocketServerProtocolConfig config) {
+    private final int maxMessageSize;
+    private Session session;
+    /** The fragments of the message being joined, or {@code null}. */
+    private CompositeByteBuf joining;
+    private boolean joiningText;
+    private int joiningRsv;
+    /** The message being joined grew past the limit: its remaining fragments are dropped. */
+    private boolean discarding;
+
+    ProtocolHandler(WebSocketServerProtocolConfig config, int maxMessageSize) {
         super(config);
+        this.maxMessageSize = maxMessageSize;
     }
 
     @Override
@@ -34,6 +60,14 @@ final class ProtocolHandler extends WebSocketServerProtocolHandler {
         if (s != null) {
             s.heard();
         }
+        if (frame instanceof ContinuationWebSocketFrame) {
+            join(ctx, frame, out);
+            return;
+        }
+        if (!frame.isFinalFragment() && (frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame)) {
+            startJoining(ctx, frame);
+            return;
+        }
         if (frame instanceof CloseWebSocketFrame) {
             if (s != null && s.markClosing()) {
                 // Netty closes once its answer is written; a client that stopped reading never lets it be.
@@ -42,5 +76,62 @@ final class ProtocolHandler extends WebSocketServerProtocolHandler {
             }
         }
         super.decode(ctx, frame, out);
+    }
+
+    private void startJoining(ChannelHandlerContext ctx, WebSocketFrame first) {
+        releaseJoined(); // unreachable after the decoder's checks; never leak if it were not
+        discarding = false;
+        joiningText = first instanceof TextWebSocketFrame;
+        joiningRsv = first.rsv();
+        joining = ctx.alloc().compositeBuffer(MAX_COMPONENTS);
+        append(ctx, first);
+    }
+
+    private void join(ChannelHandlerContext ctx, WebSocketFrame part, List<Object> out) {
+        if (joining != null) {
+            append(ctx, part);
+        }
+        if (!part.isFinalFragment()) {
+            return;
+        }
+        discarding = false;
+        if (joining != null) {
+            CompositeByteBuf content = joining;
+            joining = null;
+            out.add(joiningText ? new TextWebSocketFrame(true, joiningRsv, content)
+                    : new BinaryWebSocketFrame(true, joiningRsv, content));
+        }
+    }
+
+    private void append(ChannelHandlerContext ctx, WebSocketFrame part) {
+        if (discarding) {
+            return;
+        }
+        if (joining.readableBytes() > maxMessageSize - part.content().readableBytes()) {
+            releaseJoined();
+            discarding = true;
+            ctx.fireExceptionCaught(new TooLongFrameException("message larger than " + maxMessageSize + " bytes"));
+            return;
+        }
+        joining.addComponent(true, part.content().retain());
+    }
+
+    private void releaseJoined() {
+        if (joining != null) {
+            joining.release();
+            joining = null;
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        releaseJoined();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) throws Exception {
+        releaseJoined();
+        super.handlerRemoved(ctx);
     }
 }

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.core.internal.session.Session;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
@@ -13,14 +17,18 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ProtocolHandlerTest {
 
+    static final int MAX = 32;
+
     static EmbeddedChannel channelWithSession() {
         EmbeddedChannel ch = new EmbeddedChannel(new ProtocolHandler(
-                WebSocketServerProtocolConfig.newBuilder().websocketPath("/").dropPongFrames(true).build()));
+                WebSocketServerProtocolConfig.newBuilder().websocketPath("/").dropPongFrames(true).sendCloseFrame(null).build(), MAX));
         ch.pipeline().removeFirst(); // Netty's handshake handler, which it adds in front; the upgrade is done
         ch.attr(Session.KEY).set(new Session(ch, "c-1", "u1", null, "127.0.0.1", Map.of(), 10));
         return ch;
@@ -56,7 +64,49 @@ class ProtocolHandlerTest {
             data++;
             ReferenceCountUtil.release(passed);
         }
-        assertThat(data).isEqualTo(2); // the text frame and its continuation; the ping was answered here
+        assertThat(data).isEqualTo(1); // the text frame joined with its continuation; the ping was answered here
         ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void fragmentsAreJoinedIntoOneMessageUpToTheLimit() {
+        EmbeddedChannel ch = channelWithSession();
+        List<Throwable> errors = new ArrayList<>();
+        ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+            @Override
+            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                errors.add(cause);
+            }
+        });
+        ch.writeInbound(new TextWebSocketFrame(false, 0, "{\"a\":"));
+        ch.writeInbound(new ContinuationWebSocketFrame(false, 0, "12345"));
+        assertThat((Object) ch.readInbound()).isNull();
+        ch.writeInbound(new ContinuationWebSocketFrame(true, 0, "}"));
+        TextWebSocketFrame joined = ch.readInbound();
+        assertThat(joined.text()).isEqualTo("{\"a\":12345}");
+        assertThat(joined.isFinalFragment()).isTrue();
+        joined.release();
+
+        // Exactly the limit passes; one byte more is refused, and the rest of that message is dropped.
+        ch.writeInbound(new BinaryWebSocketFrame(false, 0, Unpooled.wrappedBuffer(new byte[MAX - 1])));
+        ch.writeInbound(new ContinuationWebSocketFrame(true, 0, Unpooled.wrappedBuffer(new byte[1])));
+        BinaryWebSocketFrame full = ch.readInbound();
+        assertThat(full.content().readableBytes()).isEqualTo(MAX);
+        full.release();
+        ch.writeInbound(new TextWebSocketFrame(false, 0, "x".repeat(MAX)));
+        ch.writeInbound(new ContinuationWebSocketFrame(false, 0, "y"));
+        assertThat(errors).singleElement().isInstanceOf(TooLongFrameException.class);
+        ch.writeInbound(new ContinuationWebSocketFrame(false, 0, "more"));
+        ch.writeInbound(new ContinuationWebSocketFrame(true, 0, "end"));
+        assertThat((Object) ch.readInbound()).isNull();
+        assertThat(errors).hasSize(1);
+
+        // The next message is whole again; an unfinished one is released when the connection goes.
+        ch.writeInbound(new TextWebSocketFrame("{}"));
+        TextWebSocketFrame next = ch.readInbound();
+        assertThat(next.text()).isEqualTo("{}");
+        next.release();
+        ch.writeInbound(new TextWebSocketFrame(false, 0, "{\"half"));
+        assertThat(ch.finishAndReleaseAll()).isFalse();
     }
 }

@@ -78,6 +78,14 @@ public final class WsClient implements AutoCloseable {
         return this;
     }
 
+    /** Sends {@code parts} as one text message in that many frames (a first frame and continuations). */
+    public WsClient sendFragments(String... parts) {
+        for (int i = 0; i < parts.length; i++) {
+            ws.sendText(parts[i], i == parts.length - 1).join();
+        }
+        return this;
+    }
+
     public WsClient sendJson(Object value) {
         try {
             return send(MAPPER.writeValueAsString(value));
