@@ -46,7 +46,7 @@ public final class JsonCodec extends ChannelInboundHandlerAdapter {
         }
         try {
             if (frame instanceof TextWebSocketFrame) {
-                metrics.messagesIn.mark();
+                metrics.messagesIn.inc();
                 ObjectNode request = parse(frame.content());
                 if (request == null) {
                     metrics.errors.inc();

@@ -134,7 +134,7 @@ public final class Fanout {
             frame.release();
             if (written > 0) {
                 metrics.deliveries.mark(written);
-                metrics.messagesOut.mark(written);
+                metrics.messagesOut.inc(written);
             }
         }
 

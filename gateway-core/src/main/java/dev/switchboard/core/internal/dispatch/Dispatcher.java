@@ -67,7 +67,7 @@ public final class Dispatcher extends ChannelInboundHandlerAdapter {
             metrics.handshakesAccepted.mark();
             log.debug("[{}] connected {} as {}", ctx.channel().id(), s.connectionId(), s.identity());
             ctx.writeAndFlush(Replies.stateFrame(ctx.alloc(), presenceForNewcomer.get()), ctx.voidPromise());
-            metrics.messagesOut.mark();
+            metrics.messagesOut.inc();
             listener.onConnect(s);
         }
         ctx.fireUserEventTriggered(evt);
@@ -109,19 +109,20 @@ public final class Dispatcher extends ChannelInboundHandlerAdapter {
             fail(ctx.channel(), request.id(), "unknown_handler", "no handler named \"" + truncate(name) + '"');
             return;
         }
-        Timer.Context timing = metrics.dispatch(name).time();
+        Timer timer = metrics.dispatch(name);
+        long start = System.nanoTime();
         Object result;
         try {
             result = handler.handle(request);
         } catch (Exception | LinkageError e) {
-            timing.stop();
+            timer.update(System.nanoTime() - start, TimeUnit.NANOSECONDS);
             failed(ctx.channel(), request, e);
             return;
         }
         if (result instanceof CompletionStage<?> stage) {
-            awaitReply(ctx.channel(), request, stage, timing);
+            awaitReply(ctx.channel(), request, stage, timer, start);
         } else {
-            timing.stop();
+            timer.update(System.nanoTime() - start, TimeUnit.NANOSECONDS);
             if (result != NO_REPLY) {
                 reply(ctx.channel(), request, result);
             }
@@ -131,12 +132,12 @@ public final class Dispatcher extends ChannelInboundHandlerAdapter {
     /** Returned by a built-in handler that answers nothing (a request without {@code id} that needs no ack). */
     public static final Object NO_REPLY = new Object();
 
-    private void awaitReply(Channel ch, Request request, CompletionStage<?> stage, Timer.Context timing) {
+    private void awaitReply(Channel ch, Request request, CompletionStage<?> stage, Timer timer, long start) {
         boolean[] done = {false};
         ScheduledFuture<?> timeout = ch.eventLoop().schedule(() -> {
             if (!done[0]) {
                 done[0] = true;
-                timing.stop();
+                timer.update(System.nanoTime() - start, TimeUnit.NANOSECONDS);
                 fail(ch, request.id(), "timeout", "no answer within " + timeoutMillis + " ms");
             }
         }, timeoutMillis, TimeUnit.MILLISECONDS);
@@ -146,7 +147,7 @@ public final class Dispatcher extends ChannelInboundHandlerAdapter {
             }
             done[0] = true;
             timeout.cancel(false);
-            timing.stop();
+            timer.update(System.nanoTime() - start, TimeUnit.NANOSECONDS);
             if (!ch.isActive()) {
                 return;
             }
@@ -162,7 +163,7 @@ public final class Dispatcher extends ChannelInboundHandlerAdapter {
     private void reply(Channel ch, Request request, Object value) {
         try {
             Replies.reply(ch, request.id(), value);
-            metrics.messagesOut.mark();
+            metrics.messagesOut.inc();
         } catch (IOException e) {
             log.warn("[{}] handler {} returned a value that is not JSON: {}", ch.id(), request.handler(), e.toString());
             fail(ch, request.id(), "internal", "the handler's answer could not be written");
@@ -180,7 +181,7 @@ public final class Dispatcher extends ChannelInboundHandlerAdapter {
 
     private void fail(Channel ch, JsonNode id, String code, String reason) {
         metrics.errors.inc();
-        metrics.messagesOut.mark();
+        metrics.messagesOut.inc();
         Replies.error(ch, id, code, reason);
     }
 
