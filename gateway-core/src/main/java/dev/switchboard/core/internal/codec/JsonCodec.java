@@ -1,12 +1,9 @@
 package dev.switchboard.core.internal.codec;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.internal.GatewayMetrics;
 import dev.switchboard.core.internal.delivery.Closer;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufInputStream;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -17,13 +14,12 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.FastThreadLocal;
-import java.io.IOException;
-import java.io.InputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns text frames into request objects ({@link ObjectNode} with a textual {@code handler}). Malformed JSON,
+ * Turns text frames into request objects ({@link ObjectNode} with a textual {@code handler}), parsed by
+ * {@link RequestParser} (the tree Jackson would build, in one pass). Malformed JSON,
  * a non-object or a missing {@code handler} is answered with an {@code error} frame and the connection lives
  * on; a binary frame closes it with 1003 (DESIGN §2). Stateless and shared.
  */
@@ -67,46 +63,35 @@ public final class JsonCodec extends ChannelInboundHandlerAdapter {
 
     /** Returns the request in {@code content}, or {@code null} when it is not a JSON object with a handler. */
     static ObjectNode parse(ByteBuf content) {
-        JsonNode node;
-        try (JsonParser parser = parser(content)) {
-            node = Replies.MAPPER.readTree(parser);
-            if (parser.nextToken() != null) {
-                return null; // trailing content after the object
-            }
-        } catch (IOException e) {
-            return null;
-        }
-        if (node instanceof ObjectNode obj && obj.path("handler").isTextual()) {
-            return obj;
-        }
-        return null;
-    }
-
-    /**
-     * A parser over the frame's bytes. Jackson reads a byte array faster than a stream (no stream wrapper,
-     * no refills), so a direct buffer's bytes are copied to a per-thread array first,
-     * up to {@link #SCRATCH_BYTES}; longer messages are streamed.
-     */
-    private static JsonParser parser(ByteBuf content) throws IOException {
         int length = content.readableBytes();
+        byte[] bytes;
+        int offset;
         if (content.hasArray()) {
-            return Replies.MAPPER.createParser(content.array(), content.arrayOffset() + content.readerIndex(), length);
+            bytes = content.array();
+            offset = content.arrayOffset() + content.readerIndex();
+        } else {
+            bytes = length <= SCRATCH_BYTES ? SCRATCH.get() : new byte[length];
+            offset = 0;
+            content.getBytes(content.readerIndex(), bytes, 0, length);
         }
-        byte[] scratch = SCRATCH.get();
-        if (length <= scratch.length) {
-            content.getBytes(content.readerIndex(), scratch, 0, length);
-            return Replies.MAPPER.createParser(scratch, 0, length);
-        }
-        return Replies.MAPPER.createParser((InputStream) new ByteBufInputStream(content.duplicate()));
+        ObjectNode obj = PARSER.get().parseObject(bytes, offset, length);
+        return obj != null && obj.path("handler").isTextual() ? obj : null;
     }
 
-    /** Requests up to this size are parsed from a copy in a per-thread array. */
+    /** Requests up to this size are parsed from a copy in a per-thread array; longer ones from their own copy. */
     static final int SCRATCH_BYTES = 4096;
 
     private static final FastThreadLocal<byte[]> SCRATCH = new FastThreadLocal<>() {
         @Override
         protected byte[] initialValue() {
             return new byte[SCRATCH_BYTES];
+        }
+    };
+
+    private static final FastThreadLocal<RequestParser> PARSER = new FastThreadLocal<>() {
+        @Override
+        protected RequestParser initialValue() {
+            return new RequestParser();
         }
     };
 
