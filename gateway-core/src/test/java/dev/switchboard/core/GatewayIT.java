@@ -508,6 +508,47 @@ class GatewayIT {
     }
 
     @Test
+    void textFrameThatIsNotUtf8Closes1007() throws Exception {
+        try (RunningGateway gw = RunningGateway.start(Gateway.builder().build());
+             Socket s = new Socket("127.0.0.1", gw.port())) {
+            s.setSoTimeout(5_000);
+            OutputStream out = s.getOutputStream();
+            out.write(("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            await().until(() -> gw.gateway().connections() == 1);
+            // {"handler":"ping","x":"<ED A0 80>"}: well-formed JSON around an encoded surrogate.
+            byte[] payload = concat("{\"handler\":\"ping\",\"x\":\"".getBytes(StandardCharsets.US_ASCII),
+                    new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80}, "\"}".getBytes(StandardCharsets.US_ASCII));
+            byte[] mask = {9, 8, 7, 6};
+            byte[] frame = new byte[6 + payload.length];
+            frame[0] = (byte) 0x81;
+            frame[1] = (byte) (0x80 | payload.length);
+            System.arraycopy(mask, 0, frame, 2, 4);
+            for (int i = 0; i < payload.length; i++) {
+                frame[6 + i] = (byte) (payload[i] ^ mask[i & 3]);
+            }
+            out.write(frame);
+            out.flush();
+            byte[] all = s.getInputStream().readAllBytes(); // upgrade answer, state frame, close frame; then EOF
+            String seen = java.util.HexFormat.of().formatHex(all);
+            assertThat(seen).as("a close frame with code 1007 (0x03EF)").contains("03ef");
+            int close = seen.lastIndexOf("88");
+            assertThat(close).isPositive();
+            assertThat(seen.substring(close + 4, close + 8)).isEqualTo("03ef");
+        }
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.writeBytes(p);
+        }
+        return out.toByteArray();
+    }
+
+    @Test
     void peerThatNeverUpgradesIsCutOff() throws Exception {
         GatewayOptions o = GatewayOptions.builder().handshakeTimeout(Duration.ofMillis(300)).build();
         try (RunningGateway gw = RunningGateway.start(Gateway.builder().options(o).build());

@@ -14,7 +14,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.flush.FlushConsolidationHandler;
@@ -24,10 +23,11 @@ import java.util.Map;
 
 /**
  * The pipeline of a connection after the upgrade (see {@link GatewayPipeline}), built without a handshake:
- * the flush consolidation handler, Netty's frame decoder and encoder, a stand-in for {@code wsProtocol} (a duplex handler, as Netty's is), the
- * UTF-8 validator and the gateway's shared handlers (the real {@code wsProtocol} also joins fragments and notes
- * signs of life: a few nanoseconds per frame that the stand-in does not pay). A write from the channel
- * walks these contexts as it would on a live connection. {@code head} replaces the socket.
+ * the flush consolidation handler, Netty's frame decoder and encoder, a stand-in for {@code wsProtocol} (a
+ * duplex handler, as Netty's is) and the gateway's shared handlers. There is no UTF-8 validator: {@code
+ * jsonCodec} checks UTF-8 as it parses. The real {@code wsProtocol} also joins fragments and notes signs of
+ * life, a few nanoseconds per frame that the stand-in does not pay. A write from the channel walks these
+ * contexts as it would on a live connection. {@code head} replaces the socket.
  */
 final class LivePipeline {
 
@@ -67,7 +67,6 @@ final class LivePipeline {
         p.addLast("wsdecoder", new WebSocket13FrameDecoder(true, false, 65536));
         p.addLast("wsencoder", new WebSocket13FrameEncoder(false));
         p.addLast(GatewayPipeline.WS_PROTOCOL, ProtocolStandIn.INSTANCE);
-        p.addLast("utf8", new Utf8FrameValidator());
         p.addLast(GatewayPipeline.JSON_CODEC, shared.jsonCodec);
         p.addLast(GatewayPipeline.RATE_LIMIT, shared.rateLimit);
         p.addLast(GatewayPipeline.DISPATCHER, shared.dispatcher);

@@ -76,6 +76,8 @@ public final class GatewayChannels implements HandshakeContext.Upgrader {
                         .maxFramePayloadLength(options.maxFrameSize())
                         .allowExtensions(false)
                         .closeOnProtocolViolation(true)
+                        // jsonCodec checks UTF-8 as it parses (1007 on failure): no separate pass over each frame.
+                        .withUTF8Validator(false)
                         .build())
                 .build();
     }

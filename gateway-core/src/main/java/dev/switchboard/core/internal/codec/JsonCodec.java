@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.internal.GatewayMetrics;
 import dev.switchboard.core.internal.delivery.Closer;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -14,12 +15,14 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.FastThreadLocal;
+import java.nio.charset.StandardCharsets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Turns text frames into request objects ({@link ObjectNode} with a textual {@code handler}), parsed by
- * {@link RequestParser} (the tree Jackson would build, in one pass). Malformed JSON,
+ * {@link RequestParser} (the tree Jackson would build, in one pass, checking UTF-8 on the way: Netty's
+ * separate {@code Utf8FrameValidator} is off). A text frame that is not UTF-8 closes the connection with 1007. Malformed JSON,
  * a non-object or a missing {@code handler} is answered with an {@code error} frame and the connection lives
  * on; a binary frame closes it with 1003 (DESIGN §2). Stateless and shared.
  */
@@ -46,6 +49,11 @@ public final class JsonCodec extends ChannelInboundHandlerAdapter {
                 ObjectNode request = parse(frame.content());
                 if (request == null) {
                     metrics.errors.inc();
+                    if (!ByteBufUtil.isText(frame.content(), StandardCharsets.UTF_8)) {
+                        // RFC 6455 §8.1: a text message that is not UTF-8 fails the connection, 1007.
+                        Closer.close(ctx.channel(), 1007, "invalid UTF-8");
+                        return;
+                    }
                     Replies.error(ctx.channel(), null, "bad_request", "expected a JSON object with a \"handler\"");
                     return;
                 }

@@ -26,9 +26,13 @@ import java.nio.charset.StandardCharsets;
  * order mark skipped, nesting at most {@value #MAX_DEPTH} deep, numbers of at most {@value #MAX_NUMBER_LENGTH}
  * digits; integers as {@link IntNode}, {@link LongNode} or {@link BigIntegerNode} by size, other numbers
  * as {@link DoubleNode}; a repeated key keeps its first position and its last value. A differential test
- * against Jackson ({@code RequestParserTest}) holds it to that. The bytes are valid UTF-8: text frames are
- * checked by Netty's {@code Utf8FrameValidator} before they get here (a malformed sequence would become
- * U+FFFD rather than an error).
+ * against Jackson ({@code RequestParserTest}) holds it to that.
+ *
+ * <p>It also checks that the bytes are UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past
+ * U+10FFFF), which RFC 6455 §8.1 requires of a text message, so the pipeline needs no separate validator:
+ * non-ASCII bytes can only stand in strings, and each string with any is checked. So a document it returns
+ * was valid UTF-8 throughout; one it refuses may not have been ({@code JsonCodec} then checks, to close with
+ * 1007 rather than answer a JSON error).
  *
  * <p>Not thread-safe; one per thread, reused.
  */
@@ -262,7 +266,10 @@ final class RequestParser {
             byte b = in[i];
             if (b == '"') {
                 pos = i + 1;
-                return new String(in, start, i - start, ascii ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
+                if (ascii) {
+                    return new String(in, start, i - start, StandardCharsets.ISO_8859_1);
+                }
+                return utf8(start, i);
             }
             if (b == '\\') {
                 return escaped(start, i, key);
@@ -281,7 +288,7 @@ final class RequestParser {
     private String escaped(int start, int firstEscape, boolean key) throws Malformed {
         StringBuilder sb = chars;
         sb.setLength(0);
-        sb.append(new String(in, start, firstEscape - start, StandardCharsets.UTF_8));
+        sb.append(utf8(start, firstEscape));
         pos = firstEscape;
         int run = pos; // start of the current unescaped run
         while (true) {
@@ -334,10 +341,67 @@ final class RequestParser {
         }
     }
 
-    private void appendRun(StringBuilder sb, int from, int to) {
+    private void appendRun(StringBuilder sb, int from, int to) throws Malformed {
         if (to > from) {
-            sb.append(new String(in, from, to - from, StandardCharsets.UTF_8));
+            sb.append(utf8(from, to));
         }
+    }
+
+    /** Decodes {@code in[from, to)}, refusing anything that is not well-formed UTF-8. */
+    private String utf8(int from, int to) throws Malformed {
+        if (!isUtf8(in, from, to)) {
+            throw Malformed.INSTANCE;
+        }
+        return new String(in, from, to - from, StandardCharsets.UTF_8);
+    }
+
+    /** Whether {@code b[from, to)} is well-formed UTF-8 (RFC 3629 §4; the table of valid byte sequences). */
+    static boolean isUtf8(byte[] b, int from, int to) {
+        int i = from;
+        while (i < to) {
+            int c = b[i] & 0xFF;
+            if (c < 0x80) {
+                i++;
+                continue;
+            }
+            int need;
+            int min = 0x80;
+            int max = 0xBF;
+            if (c >= 0xC2 && c <= 0xDF) {
+                need = 1;
+            } else if (c >= 0xE0 && c <= 0xEF) {
+                need = 2;
+                if (c == 0xE0) {
+                    min = 0xA0; // no overlong forms
+                } else if (c == 0xED) {
+                    max = 0x9F; // no surrogates
+                }
+            } else if (c >= 0xF0 && c <= 0xF4) {
+                need = 3;
+                if (c == 0xF0) {
+                    min = 0x90;
+                } else if (c == 0xF4) {
+                    max = 0x8F; // nothing past U+10FFFF
+                }
+            } else {
+                return false; // a continuation byte first, C0/C1 (overlong) or F5..FF
+            }
+            if (to - i <= need) {
+                return false;
+            }
+            int second = b[i + 1] & 0xFF;
+            if (second < min || second > max) {
+                return false;
+            }
+            for (int k = 2; k <= need; k++) {
+                int cont = b[i + k] & 0xFF;
+                if (cont < 0x80 || cont > 0xBF) {
+                    return false;
+                }
+            }
+            i += need + 1;
+        }
+        return true;
     }
 
     /** Four hex digits: one UTF-16 unit (a lone surrogate stays, as Jackson keeps it). */

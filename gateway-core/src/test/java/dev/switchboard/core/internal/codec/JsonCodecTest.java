@@ -66,6 +66,31 @@ class JsonCodecTest {
     }
 
     @Test
+    void textThatIsNotUtf8Closes1007AndNonAsciiTextPasses() {
+        EmbeddedChannel ch = new EmbeddedChannel(new JsonCodec(metrics));
+        ch.writeInbound(new TextWebSocketFrame(Unpooled.copiedBuffer("{\"handler\":\"ping\",\"n\":\"é€😀\"}",
+                java.nio.charset.StandardCharsets.UTF_8)));
+        ObjectNode request = ch.readInbound();
+        assertThat(request.path("n").asText()).isEqualTo("é€😀");
+        // An overlong '/' inside a string: the request would otherwise be well-formed JSON.
+        ch.writeInbound(new TextWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {'{', '"', 'h', 'a', 'n', 'd', 'l', 'e', 'r',
+                '"', ':', '"', (byte) 0xC0, (byte) 0xAF, '"', '}'})));
+        assertThat(FrameReader.texts(ch)).containsExactly("close:1007");
+        assertThat(metrics.errors.getCount()).isEqualTo(1);
+        ch.runPendingTasks();
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void badJsonOutsideStringsThatIsNotUtf8Closes1007Too() {
+        EmbeddedChannel ch = new EmbeddedChannel(new JsonCodec(metrics));
+        ch.writeInbound(new TextWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {'{', (byte) 0xFF, '}'})));
+        assertThat(FrameReader.texts(ch)).containsExactly("close:1007");
+        ch.runPendingTasks();
+        assertFalse(ch.finish());
+    }
+
+    @Test
     void binaryFrameCloses1003AndPongsAreSwallowed() {
         EmbeddedChannel ch = new EmbeddedChannel(new JsonCodec(metrics));
         ch.writeInbound(new PongWebSocketFrame());

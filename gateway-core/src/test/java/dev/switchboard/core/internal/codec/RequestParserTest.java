@@ -124,12 +124,57 @@ class RequestParserTest {
             byte[] mutated = mutate(random, valid);
             // The gateway sees only valid UTF-8 (Netty's validator comes first), and Jackson reads bytes
             // starting with NUL as UTF-16/32: compare on what a text frame can carry as JSON.
-            if (isUtf8(mutated) && (mutated.length == 0 || mutated[0] != 0)) {
+            if (!isUtf8(mutated)) {
+                assertThat(parser.parseObject(mutated, 0, mutated.length)).as("not UTF-8").isNull();
+            } else if (mutated.length == 0 || mutated[0] != 0) {
                 same(mutated);
                 compared++;
             }
         }
         assertThat(compared).isGreaterThan(15_000);
+    }
+
+    @Test
+    void textThatIsNotUtf8IsRefusedWhereverItStands() {
+        String[] bad = {"C3 28", "A0", "C0 AF", "C1 BF", "E0 80 AF", "ED A0 80", "ED BF BF", "F0 80 80 AF", "F4 90 80 80",
+                "F5 80 80 80", "FF", "E2 82", "F0 9F 98"};
+        for (String hex : bad) {
+            byte[] seq = bytes(hex);
+            for (String[] around : new String[][] {{"{\"k\":\"", "\"}"}, {"{\"k\":\"a\\n", "b\"}"}, {"{\"", "\":1}"}}) {
+                byte[] doc = concat(around[0].getBytes(StandardCharsets.UTF_8), seq, around[1].getBytes(StandardCharsets.UTF_8));
+                assertThat(parser.parseObject(doc, 0, doc.length)).as(hex).isNull();
+            }
+        }
+        for (String hex : new String[] {"C2 80", "DF BF", "E0 A0 80", "ED 9F BF", "EE 80 80", "EF BF BF", "F0 90 80 80", "F4 8F BF BF"}) {
+            byte[] doc = concat("{\"k\":\"".getBytes(), bytes(hex), "\"}".getBytes());
+            assertThat(parser.parseObject(doc, 0, doc.length)).as(hex).isNotNull();
+        }
+    }
+
+    @Test
+    void theUtf8CheckAgreesWithTheJdkOnRandomBytes() {
+        Random random = new Random(7);
+        for (int i = 0; i < 200_000; i++) {
+            byte[] b = new byte[1 + random.nextInt(6)];
+            random.nextBytes(b);
+            if (random.nextBoolean()) {
+                b[0] = (byte) (0xC0 | b[0]); // a lead byte more often than chance gives
+            }
+            assertThat(RequestParser.isUtf8(b, 0, b.length)).as("%s", java.util.HexFormat.ofDelimiter(" ").formatHex(b))
+                    .isEqualTo(isUtf8(b));
+        }
+    }
+
+    private static byte[] bytes(String hex) {
+        return java.util.HexFormat.ofDelimiter(" ").parseHex(hex);
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.writeBytes(p);
+        }
+        return out.toByteArray();
     }
 
     @Test
