@@ -1,6 +1,7 @@
 package dev.switchboard.bench.load;
 
 import dev.switchboard.bench.Args;
+import dev.switchboard.core.internal.delivery.Frames;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import java.io.PrintStream;
@@ -67,10 +68,10 @@ public final class RequestScenario {
                 conn.ring[conn.tail++ % depth] = System.nanoTime();
                 ByteBuf b = conn.channel().alloc().buffer(head.length + middle.length + tail.length + 40);
                 b.writeBytes(head);
-                writeDecimal(b, id);
+                Frames.writeDecimal(b, id);
                 b.writeBytes(middle);
                 if (controller) {
-                    writeDecimal(b, id);
+                    Frames.writeDecimal(b, id);
                     b.writeBytes(tail);
                 }
                 conn.write(b);
@@ -192,15 +193,6 @@ public final class RequestScenario {
     }
 
     /** Writes {@code n} ≥ 0 in decimal, allocating nothing. */
-    static void writeDecimal(ByteBuf b, long n) {
-        long div = 1;
-        while (n / div >= 10) {
-            div *= 10;
-        }
-        for (; div > 0; div /= 10) {
-            b.writeByte((int) ('0' + n / div % 10));
-        }
-    }
 
     /**
      * Sends {@code rate} requests a second round-robin over {@code conns} until {@code running} clears. The

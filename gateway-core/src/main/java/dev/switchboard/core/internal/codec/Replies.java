@@ -38,7 +38,15 @@ public final class Replies {
     /** Writes and flushes a {@code reply} carrying {@code value} ({@link Encoded} is written as it is). */
     public static void reply(Channel ch, JsonNode id, Object value) throws JsonProcessingException {
         byte[] json = value instanceof Encoded e ? e.json() : MAPPER.writeValueAsBytes(value);
-        ch.writeAndFlush(Frames.envelope(ch.alloc(), REPLY, idBytes(id), json), ch.voidPromise());
+        ch.writeAndFlush(frame(ch, REPLY, id, json), ch.voidPromise());
+    }
+
+    private static ByteBuf frame(Channel ch, byte[] channel, JsonNode id, byte[] json) {
+        if (id != null && id.isIntegralNumber() && id.canConvertToLong()) {
+            // The JS client's ids are small integers: written as digits, no serializer and no string.
+            return Frames.envelope(ch.alloc(), channel, id.longValue(), json);
+        }
+        return Frames.envelope(ch.alloc(), channel, idBytes(id), json);
     }
 
     /** Writes and flushes an {@code error}. */
@@ -50,16 +58,12 @@ public final class Replies {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e); // an ObjectNode of two strings always serializes
         }
-        ch.writeAndFlush(Frames.envelope(ch.alloc(), ERROR, idBytes(id), json), ch.voidPromise());
+        ch.writeAndFlush(frame(ch, ERROR, id, json), ch.voidPromise());
     }
 
     private static byte[] idBytes(JsonNode id) {
         if (id == null) {
             return null;
-        }
-        if (id.canConvertToInt() && id.isIntegralNumber()) {
-            // The JS client's ids are small integers: skip the serializer.
-            return Integer.toString(id.intValue()).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         }
         try {
             return MAPPER.writeValueAsBytes(id);

@@ -49,6 +49,50 @@ public final class Frames {
         return frame;
     }
 
+    /** As {@link #envelope(ByteBufAllocator, byte[], byte[], byte[])}, with an integer id written in decimal. */
+    public static ByteBuf envelope(ByteBufAllocator alloc, byte[] channel, long id, byte[] message) {
+        int length = CHANNEL.length + channel.length + ID.length + decimalLength(id) + MESSAGE.length
+                + message.length + 1;
+        ByteBuf frame = alloc.directBuffer(headerLength(length) + length);
+        writeHeader(frame, length);
+        frame.writeBytes(CHANNEL).writeBytes(channel).writeBytes(ID);
+        writeDecimal(frame, id);
+        frame.writeBytes(MESSAGE).writeBytes(message).writeByte('}');
+        return frame;
+    }
+
+    /** Writes {@code n} in decimal ASCII, as JSON writes an integer, without an intermediate string. */
+    public static void writeDecimal(ByteBuf b, long n) {
+        if (n < 0) {
+            if (n == Long.MIN_VALUE) {
+                b.writeCharSequence(Long.toString(n), java.nio.charset.StandardCharsets.US_ASCII);
+                return;
+            }
+            b.writeByte('-');
+            n = -n;
+        }
+        int digits = decimalLength(n);
+        int at = b.writerIndex() + digits;
+        b.ensureWritable(digits);
+        for (int i = 1; i <= digits; i++) {
+            b.setByte(at - i, (int) ('0' + n % 10));
+            n /= 10;
+        }
+        b.writerIndex(at);
+    }
+
+    /** The number of characters {@link #writeDecimal} writes for {@code n}. */
+    static int decimalLength(long n) {
+        if (n == Long.MIN_VALUE) {
+            return 20;
+        }
+        int length = n < 0 ? 2 : 1;
+        for (long v = Math.abs(n); v >= 10; v /= 10) {
+            length++;
+        }
+        return length;
+    }
+
     /** Returns a text frame holding {@code payload} (UTF-8 JSON) as it is. */
     public static ByteBuf text(ByteBufAllocator alloc, byte[] payload) {
         ByteBuf frame = alloc.directBuffer(headerLength(payload.length) + payload.length);

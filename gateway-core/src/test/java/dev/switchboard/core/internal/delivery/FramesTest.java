@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.switchboard.core.testing.FrameReader;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.ResourceLeakTracker;
 import java.lang.reflect.Constructor;
-import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,6 +28,32 @@ class FramesTest {
         ch.writeOutbound(frame);
         assertThat(FrameReader.texts(ch)).containsExactly("{\"channel\":\"ch\\\"1\",\"id\":7,\"message\":" + message + "}");
         assertFalse(ch.finish());
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 90, 125, 126, 127, 65535, 65536})
+    void envelopeWithAnIntegerIdIsTheSameFrame(int padding) {
+        byte[] message = ("\"" + "a".repeat(padding) + "\"").getBytes(StandardCharsets.UTF_8);
+        for (long id : new long[] {0, 7, -7, 1_000_003, Long.MAX_VALUE, Long.MIN_VALUE}) {
+            ByteBuf digits = Frames.envelope(UnpooledByteBufAllocator.DEFAULT, Frames.jsonString("reply"), id, message);
+            ByteBuf bytes = Frames.envelope(UnpooledByteBufAllocator.DEFAULT, Frames.jsonString("reply"),
+                    Long.toString(id).getBytes(StandardCharsets.US_ASCII), message);
+            assertThat(ByteBufUtil.hexDump(digits)).as("id %d", id).isEqualTo(ByteBufUtil.hexDump(bytes));
+            assertThat(digits.writableBytes()).as("sized exactly").isZero();
+            digits.release();
+            bytes.release();
+        }
+    }
+
+    @Test
+    void decimalsAreWrittenAsLongToStringWritesThem() {
+        for (long n : new long[] {0, 7, 9, 10, 99, 100, -1, -10, 1_000_003, 1_234_567_890_123L, Long.MAX_VALUE, Long.MIN_VALUE}) {
+            ByteBuf b = Unpooled.buffer(1).writeByte('x');
+            Frames.writeDecimal(b, n);
+            assertThat(b.toString(StandardCharsets.US_ASCII)).isEqualTo("x" + n);
+            assertThat(Frames.decimalLength(n)).isEqualTo(Long.toString(n).length());
+            b.release();
+        }
     }
 
     @ParameterizedTest

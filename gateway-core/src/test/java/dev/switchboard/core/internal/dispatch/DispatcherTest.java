@@ -95,4 +95,18 @@ class DispatcherTest {
         assertThat(metrics.dispatch("ping").getCount()).isEqualTo(1);
         assertFalse(ch.finish());
     }
+
+    @Test
+    void everyKindOfIdComesBackAsItWasSent() throws Exception {
+        EmbeddedChannel ch = upgraded(dispatcher());
+        FrameReader.texts(ch);
+        String[] ids = {"0", "7", "-7", "2147483648", "9223372036854775807", "-9223372036854775808",
+                "123456789012345678901234567890", "1.5", "\"a\"", "null", "true", "[1,2]"};
+        for (String id : ids) {
+            ch.writeInbound(json("{\"handler\":\"ping\",\"id\":" + id + "}"));
+        }
+        assertThat(FrameReader.texts(ch)).containsExactly(java.util.Arrays.stream(ids)
+                .map(id -> "{\"channel\":\"reply\",\"id\":" + id + ",\"message\":\"pong\"}").toArray(String[]::new));
+        assertFalse(ch.finish());
+    }
 }
