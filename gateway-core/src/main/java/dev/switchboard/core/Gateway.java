@@ -73,6 +73,7 @@ public final class Gateway {
     private final GatewayMetrics metrics;
     private final PresenceTracker tracker = new PresenceTracker();
     private final SessionRegistry registry;
+    private final Keepalive keepalive;
     private final Fanout fanout;
     private final GatewayChannels channels;
     private final ConnectionLimiter limiter;
@@ -90,7 +91,8 @@ public final class Gateway {
         authenticator = b.authenticator;
         broker = b.broker;
         metrics = new GatewayMetrics(b.metrics);
-        registry = new SessionRegistry(tracker, new Keepalive(options, metrics)::start);
+        keepalive = new Keepalive(options, metrics);
+        registry = new SessionRegistry(tracker, keepalive::start);
         ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
         fanout = new Fanout(registry, metrics, alloc, options.slowConsumerMaxDrops());
         limiter = new ConnectionLimiter(options.maxConnections(), options.maxConnectionsPerIp());
@@ -277,6 +279,7 @@ public final class Gateway {
         if (t != null) {
             t.cancel(false);
         }
+        keepalive.stop();
         long windowNanos = drain.toNanos();
         log.info("Draining {} connections over {} ms", registry.size(), drain.toMillis());
         for (LoopSessions loop : registry.loops()) {

@@ -50,6 +50,7 @@ class ProtocolHandlerTest {
     void everyKindOfFrameIsASignOfLifeAndPongsGoNoFurther() {
         EmbeddedChannel ch = channelWithSession(); // configured as the gateway does: pongs dropped
         Session s = Session.of(ch);
+        s.idleSweep(); // the upgrade's sign of life, used up
         WebSocketFrame[] frames = {new PongWebSocketFrame(), new PingWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {1})),
                 new TextWebSocketFrame(false, 0, "{\"handler\""), new ContinuationWebSocketFrame(true, 0, ":\"ping\"}")};
         for (WebSocketFrame f : frames) {

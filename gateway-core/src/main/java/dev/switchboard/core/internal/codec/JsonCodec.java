@@ -86,7 +86,10 @@ public final class JsonCodec extends ChannelInboundHandlerAdapter {
         return obj != null && obj.path("handler").isTextual() ? obj : null;
     }
 
-    /** Requests up to this size are parsed from a copy in a per-thread array; longer ones from their own copy. */
+    /**
+     * Requests up to this size are parsed from a copy in a per-thread array; longer ones (up to
+     * {@code max-frame-size}, 64 KiB by default) from a copy of their own, which the next GC takes.
+     */
     static final int SCRATCH_BYTES = 4096;
 
     private static final FastThreadLocal<byte[]> SCRATCH = new FastThreadLocal<>() {

@@ -21,12 +21,14 @@ import java.nio.charset.StandardCharsets;
  * deserialization context) costs more than the parse of a 30-byte request itself: 190 ns against ~60 ns here
  * (see docs/benchmarks.md, request path).
  *
- * <p>It accepts exactly what Jackson's defaults accept, and builds the same nodes: strict JSON (no comments,
- * no single quotes, no trailing commas, no leading zeros or {@code +}, no {@code NaN}), a leading UTF-8 byte
- * order mark skipped, nesting at most {@value #MAX_DEPTH} deep, numbers of at most {@value #MAX_NUMBER_LENGTH}
- * digits; integers as {@link IntNode}, {@link LongNode} or {@link BigIntegerNode} by size, other numbers
+ * <p>It accepts what Jackson's defaults accept from UTF-8 input, and builds the same nodes: strict JSON (no
+ * comments, no single quotes, no trailing commas, no leading zeros or {@code +}, no {@code NaN}), a leading
+ * UTF-8 byte order mark skipped, nesting at most {@value #MAX_DEPTH} deep, keys of at most
+ * {@value #MAX_NAME_LENGTH} bytes, numbers of at most {@value #MAX_NUMBER_LENGTH} digits; integers as {@link IntNode}, {@link LongNode} or {@link BigIntegerNode} by size, other numbers
  * as {@link DoubleNode}; a repeated key keeps its first position and its last value. A differential test
- * against Jackson ({@code RequestParserTest}) holds it to that.
+ * against Jackson ({@code RequestParserTest}) holds it to that. One difference is deliberate: Jackson guesses
+ * UTF-16 or UTF-32 from NUL bytes at the start of a document; a WebSocket text message is UTF-8 (RFC 6455
+ * §5.6, RFC 8259 §8.1), so such a message is refused here.
  *
  * <p>It also checks that the bytes are UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past
  * U+10FFFF), which RFC 6455 §8.1 requires of a text message, so the pipeline needs no separate validator:
@@ -40,6 +42,8 @@ final class RequestParser {
 
     /** Jackson's default {@code StreamReadConstraints.maxNestingDepth}. */
     static final int MAX_DEPTH = 1000;
+    /** Jackson's default {@code StreamReadConstraints.maxNameLength}, in UTF-8 bytes of the decoded key. */
+    static final int MAX_NAME_LENGTH = 50_000;
     /** Jackson's default {@code StreamReadConstraints.maxNumberLength}, in digits (integer, fraction and exponent). */
     static final int MAX_NUMBER_LENGTH = 1000;
 
@@ -222,9 +226,16 @@ final class RequestParser {
         int start = pos;
         int close = plainEnd();
         if (close < 0) {
-            return string(true);
+            String key = string(true);
+            if (key.length() * 3 > MAX_NAME_LENGTH && utf8Length(key) > MAX_NAME_LENGTH) {
+                throw Malformed.INSTANCE;
+            }
+            return key;
         }
         int length = close - start;
+        if (length > MAX_NAME_LENGTH) {
+            throw Malformed.INSTANCE;
+        }
         pos = close + 1;
         for (int k = 0; k < COMMON_KEY_BYTES.length; k++) {
             byte[] known = COMMON_KEY_BYTES[k];
@@ -233,6 +244,16 @@ final class RequestParser {
             }
         }
         return new String(in, start, length, StandardCharsets.ISO_8859_1);
+    }
+
+    /** The length of {@code s} in UTF-8 (its surrogates come in pairs: keys with lone ones are refused). */
+    private static int utf8Length(String s) {
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            n += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3; // a pair is 2 + 2
+        }
+        return n;
     }
 
     private boolean regionEquals(byte[] known, int start) {

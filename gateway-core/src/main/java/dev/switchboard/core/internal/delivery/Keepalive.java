@@ -7,6 +7,9 @@ import dev.switchboard.core.internal.session.Session;
 import dev.switchboard.core.internal.session.SessionGroup;
 import dev.switchboard.core.spi.Delivery;
 import io.netty.channel.Channel;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -19,10 +22,14 @@ import org.slf4j.LoggerFactory;
  * {@code wsProtocol} notes it) is left alone; a silent one gets a ping; one silent for
  * {@code ceil(idleTimeout / pingInterval)} sweeps in a row is closed.
  *
- * <p>So a silent peer is pinged after one to two intervals and closed after that many intervals plus at most
- * one: with the defaults (25 s, 60 s) after 75 to 100 s. Per connection this costs a flag and a counter in
- * its {@link Session}; there is no timer per connection and no handler in the pipeline, where Netty's
- * {@code IdleStateHandler} costs both and reads the clock on every read.
+ * <p>A session starts as heard (its upgrade request is a sign of life), and the next sweep of a loop is
+ * scheduled one interval after the last one finished, never at a fixed rate: a loop held up by other work
+ * does not run sweeps back to back afterwards, and sweeps never overlap. So each session is visited at least
+ * one interval apart, and a silent peer is pinged after one to two intervals of silence and closed after
+ * {@code ceil(idleTimeout / pingInterval)} to one more intervals: with the defaults (25 s, 60 s) after 75 to
+ * 100 s. Per connection this costs a flag and a counter in its {@link Session}; there is no timer per
+ * connection and no handler in the pipeline, where Netty's {@code IdleStateHandler} costs both and reads the
+ * clock on every read.
  */
 public final class Keepalive {
 
@@ -34,6 +41,8 @@ public final class Keepalive {
     private final long intervalNanos;
     private final int maxIdleSweeps;
     private final GatewayMetrics metrics;
+    private final Set<Sweeper> sweepers = ConcurrentHashMap.newKeySet();
+    private volatile boolean stopped;
 
     public Keepalive(GatewayOptions options, GatewayMetrics metrics) {
         this.intervalNanos = options.pingInterval().toNanos();
@@ -43,13 +52,59 @@ public final class Keepalive {
         this.metrics = metrics;
     }
 
-    /** Starts the sweeps of {@code loop}, on that loop; they stop when the loop shuts down. */
+    /** Starts the sweeps of {@code loop}; call on that loop, once. */
     public void start(LoopSessions loop) {
-        try {
-            loop.executor().scheduleAtFixedRate(() -> loop.submit(new Sweep(loop)), intervalNanos, intervalNanos,
-                    TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            log.debug("loop shutting down: no keepalive sweeps");
+        Sweeper sweeper = new Sweeper(loop);
+        sweepers.add(sweeper);
+        sweeper.scheduleNext();
+    }
+
+    /** Stops every loop's sweeps (the gateway is shutting down); the loops may go on serving a host. */
+    public void stop() {
+        stopped = true;
+        for (Sweeper s : sweepers) {
+            try {
+                s.loop.executor().execute(s::cancel);
+            } catch (RejectedExecutionException e) {
+                sweepers.remove(s); // the loop has ended, and its scheduled sweep with it
+            }
+        }
+    }
+
+    /** One loop's sweeps: one at a time, the next scheduled when the last has finished. Loop only. */
+    private final class Sweeper implements Runnable {
+        final LoopSessions loop;
+        private ScheduledFuture<?> next;
+
+        Sweeper(LoopSessions loop) {
+            this.loop = loop;
+        }
+
+        void scheduleNext() {
+            if (stopped) {
+                return;
+            }
+            try {
+                next = loop.executor().schedule(this, intervalNanos, TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException e) {
+                log.debug("loop shutting down: no more keepalive sweeps");
+            }
+        }
+
+        @Override
+        public void run() {
+            next = null;
+            if (!stopped) {
+                loop.submit(new Sweep(this));
+            }
+        }
+
+        void cancel() {
+            if (next != null) {
+                next.cancel(false);
+                next = null;
+            }
+            sweepers.remove(this);
         }
     }
 
@@ -76,14 +131,16 @@ public final class Keepalive {
 
     /** One sweep of one loop's sessions. */
     private final class Sweep implements LoopSessions.Walk {
+        private final Sweeper sweeper;
         private final LoopSessions loop;
         private SessionGroup group;
         private int next;
         private int end;
         private boolean done;
 
-        Sweep(LoopSessions loop) {
-            this.loop = loop;
+        Sweep(Sweeper sweeper) {
+            this.sweeper = sweeper;
+            this.loop = sweeper.loop;
         }
 
         @Override
@@ -117,6 +174,7 @@ public final class Keepalive {
             if (group != null) {
                 group.unpin();
             }
+            sweeper.scheduleNext();
         }
     }
 }

@@ -36,7 +36,7 @@ public final class Session implements SessionInfo {
     private int strikes;
     private int drops;
     private int idleTicks;
-    private boolean heard;
+    private boolean heard = true; // the upgrade request
     private boolean closing;
     private ChannelHandlerContext wire;
     boolean flushPending;

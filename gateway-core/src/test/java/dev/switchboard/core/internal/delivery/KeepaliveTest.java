@@ -24,7 +24,8 @@ class KeepaliveTest {
     final GatewayOptions options = GatewayOptions.builder()
             .pingInterval(Duration.ofMillis(100)).idleTimeout(Duration.ofMillis(250)).build();
     final GatewayMetrics metrics = new GatewayMetrics(new MetricRegistry());
-    final SessionRegistry registry = new SessionRegistry(new PresenceTracker(), new Keepalive(options, metrics)::start);
+    final Keepalive keepalive = new Keepalive(options, metrics);
+    final SessionRegistry registry = new SessionRegistry(new PresenceTracker(), keepalive::start);
 
     Session connect(EmbeddedChannel ch) {
         ch.freezeTime();
@@ -46,6 +47,7 @@ class KeepaliveTest {
     void silentPeerIsPingedEachSweepThenClosedAtTheTimeout() {
         EmbeddedChannel ch = new EmbeddedChannel();
         connect(ch);
+        assertThat(interval(ch)).as("the upgrade counts as life").isEmpty();
         assertThat(interval(ch)).containsExactly("ping");
         assertThat(interval(ch)).containsExactly("ping");
         assertThat(ch.isActive()).isTrue();
@@ -75,17 +77,47 @@ class KeepaliveTest {
     }
 
     @Test
+    void aLoopThatFellBehindSweepsOnceNotOncePerMissedInterval() {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        connect(ch);
+        ch.advanceTimeBy(350, TimeUnit.MILLISECONDS); // three and a half intervals without the loop running
+        ch.runScheduledPendingTasks();
+        ch.runPendingTasks();
+        // One sweep (which finds the upgrade's sign of life), not three catching up: no ping, no close.
+        assertThat(FrameReader.texts(ch)).isEmpty();
+        assertThat(ch.isActive()).isTrue();
+        assertThat(interval(ch)).containsExactly("ping"); // and the next comes one interval later
+        ch.close();
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void stoppedSweepsPingNoOne() {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        connect(ch);
+        keepalive.stop();
+        ch.runPendingTasks();
+        for (int i = 0; i < 5; i++) {
+            assertThat(interval(ch)).isEmpty();
+        }
+        assertThat(ch.isActive()).isTrue();
+        ch.close();
+        assertFalse(ch.finish());
+    }
+
+    @Test
     void closingAndStalledSessionsGetNoPing() {
         FanoutTest.Stalling stalled = new FanoutTest.Stalling();
         connect(stalled);
         stalled.writable = false;
         EmbeddedChannel closing = new EmbeddedChannel();
         connect(closing).markClosing();
-        assertThat(interval(stalled)).isEmpty();
+        assertThat(interval(stalled)).isEmpty(); // heard: the upgrade
+        assertThat(interval(stalled)).isEmpty(); // silent, but unwritable
         assertThat(interval(closing)).isEmpty();
         assertThat(closing.isActive()).isTrue(); // its own close is under way elsewhere: not counted as idle
         stalled.writable = true;
-        assertThat(interval(stalled)).containsExactly("ping"); // still silent: the second sweep
+        assertThat(interval(stalled)).containsExactly("ping"); // still silent: the second silent sweep
         assertThat(interval(stalled)).isEmpty(); // and the third closes it
         assertThat(stalled.isActive()).isFalse();
         assertThat(metrics.idleClosed.getCount()).isEqualTo(1);
