@@ -36,10 +36,12 @@ public final class Main {
 
             servers:
               gateway    Switchboard core for load tests: --port=0 --threads=2 [--jwt-secret=S] [--presence-interval=1s] --max-seconds=3600
-              hub        Netty reference hub: --variant=plain|flush --port=0 --threads=2 --max-seconds=3600
+              hub        Netty reference hub: --variant=plain|flush|echo --port=0 --threads=2 --max-seconds=3600
 
             micro-benchmarks:
               jmh        JMH options, e.g. jmh FanoutBench -prof gc; smoke: jmh -f 0 -wi 0 -i 1 -r 100ms
+              request-path  [--batches=300] [--batch=20000] [--warmup-batches=100]: RequestPathBench's gateway and
+                         echo pipelines in alternating batches; time per request and the ratio, robust to host noise
             """;
 
     private Main() {
@@ -75,6 +77,7 @@ public final class Main {
                 case "summary" -> Compare.summary(a, System.out);
                 case "gateway" -> GatewayMain.main(a);
                 case "hub" -> NettyHub.main(a);
+                case "request-path" -> dev.switchboard.bench.jmh.RequestPathAB.main(a, System.out);
                 default -> {
                     System.err.println("unknown command " + cmd);
                     System.err.print(USAGE);

@@ -28,7 +28,23 @@ class JmhSmokeTest {
                 .anyMatch(b -> b.endsWith("FanoutBench.prebuiltFrame"))
                 .anyMatch(b -> b.endsWith("DispatchBench.ping"))
                 .anyMatch(b -> b.endsWith("FramesBench.envelope"))
-                .anyMatch(b -> b.endsWith("PresenceBench.leaveAndJoin"));
+                .anyMatch(b -> b.endsWith("PresenceBench.leaveAndJoin"))
+                .anyMatch(b -> b.endsWith("RequestPathBench.gateway"))
+                .anyMatch(b -> b.endsWith("RequestPathBench.echoHub"));
         assertThat(results).allSatisfy(r -> assertThat(r.getPrimaryResult().getScore()).isPositive());
+    }
+
+    @Test
+    void requestPathAbPrintsBothPipelinesAndTheRatio() throws Exception {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream out = new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8);
+        dev.switchboard.bench.jmh.RequestPathAB.main(new Args(new String[] {"--batches=10", "--batch=200",
+                "--warmup-batches=1"}, 0), out);
+        String printed = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(printed).containsPattern("gateway: p10 \\d+ ns, median \\d+ ns per request")
+                .containsPattern("echo hub: p10 \\d+ ns")
+                .containsPattern("gateway / echo: \\d+\\.\\d\\dx at p10");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.switchboard.bench.jmh.RequestPathAB.main(
+                new Args(new String[] {"--batches=2"}, 0), out)).isInstanceOf(IllegalArgumentException.class);
     }
 }

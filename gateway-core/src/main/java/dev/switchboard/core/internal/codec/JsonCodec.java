@@ -70,7 +70,7 @@ public final class JsonCodec extends ChannelInboundHandlerAdapter {
     }
 
     /** Returns the request in {@code content}, or {@code null} when it is not a JSON object with a handler. */
-    static ObjectNode parse(ByteBuf content) {
+    public static ObjectNode parse(ByteBuf content) {
         int length = content.readableBytes();
         byte[] bytes;
         int offset;
