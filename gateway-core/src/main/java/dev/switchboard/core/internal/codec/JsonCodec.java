@@ -3,6 +3,8 @@ package dev.switchboard.core.internal.codec;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.internal.GatewayMetrics;
 import dev.switchboard.core.internal.delivery.Closer;
+import dev.switchboard.core.internal.session.Session;
+import dev.switchboard.core.spi.Request;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandler.Sharable;
@@ -20,7 +22,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns text frames into request objects ({@link ObjectNode} with a textual {@code handler}), parsed by
+ * Turns text frames into {@link Request}s (a body {@link ObjectNode} with a textual {@code handler}, and the
+ * connection's session, looked up once here for the handlers behind; the arrival time is noted in the session
+ * with the one clock read of the request), parsed by
  * {@link RequestParser} (the tree Jackson would build, in one pass, checking UTF-8 on the way: Netty's
  * separate {@code Utf8FrameValidator} is off). A text frame that is not UTF-8 closes the connection with 1007. Malformed JSON,
  * a non-object or a missing {@code handler} is answered with an {@code error} frame and the connection lives
@@ -57,7 +61,13 @@ public final class JsonCodec extends ChannelInboundHandlerAdapter {
                     Replies.error(ctx.channel(), null, "bad_request", "expected a JSON object with a \"handler\"");
                     return;
                 }
-                ctx.fireChannelRead(request);
+                Session s = Session.of(ctx.channel());
+                if (s == null) {
+                    ctx.fireChannelRead(request); // not a gateway connection (a test, a host's own pipeline)
+                    return;
+                }
+                s.received(System.nanoTime());
+                ctx.fireChannelRead(new Request(request, s));
             } else if (frame instanceof BinaryWebSocketFrame) {
                 metrics.errors.inc();
                 Closer.close(ctx.channel(), 1003, "binary frames are not supported");

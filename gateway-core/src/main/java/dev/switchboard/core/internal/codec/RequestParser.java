@@ -50,12 +50,24 @@ final class RequestParser {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     /** Keys every request repeats: returned as constants instead of new strings. */
     private static final String[] COMMON_KEYS = {"handler", "id", "module", "action", "data", "channel", "message"};
-    private static final byte[][] COMMON_KEY_BYTES = new byte[COMMON_KEYS.length][];
+    private static final byte[][] COMMON_KEY_BYTES = ascii(COMMON_KEYS);
+    /** Values every request repeats (the built-in handlers' names): shared nodes instead of new ones. */
+    private static final String[] COMMON_VALUES = {"ping", "controller", "subscribe", "unsubscribe", "publish"};
+    private static final byte[][] COMMON_VALUE_BYTES = ascii(COMMON_VALUES);
+    private static final TextNode[] COMMON_TEXT_NODES = new TextNode[COMMON_VALUES.length];
 
     static {
-        for (int i = 0; i < COMMON_KEYS.length; i++) {
-            COMMON_KEY_BYTES[i] = COMMON_KEYS[i].getBytes(StandardCharsets.US_ASCII);
+        for (int i = 0; i < COMMON_VALUES.length; i++) {
+            COMMON_TEXT_NODES[i] = new TextNode(COMMON_VALUES[i]);
         }
+    }
+
+    private static byte[][] ascii(String[] strings) {
+        byte[][] out = new byte[strings.length][];
+        for (int i = 0; i < strings.length; i++) {
+            out[i] = strings[i].getBytes(StandardCharsets.US_ASCII);
+        }
+        return out;
     }
 
     private byte[] in;
@@ -186,7 +198,7 @@ final class RequestParser {
         byte b = next();
         switch (b) {
             case '"':
-                return TextNode.valueOf(string(false));
+                return text();
             case '{':
                 return object();
             case '[':
@@ -219,6 +231,22 @@ final class RequestParser {
             }
         }
         pos += rest.length();
+    }
+
+    /** After the opening quote of a value: a common value's shared node (TextNode is immutable), else a new one. */
+    private TextNode text() throws Malformed {
+        int start = pos;
+        int close = plainEnd();
+        if (close >= 0 && close - start <= 11) {
+            for (int k = 0; k < COMMON_VALUE_BYTES.length; k++) {
+                byte[] known = COMMON_VALUE_BYTES[k];
+                if (known.length == close - start && regionEquals(known, start)) {
+                    pos = close + 1;
+                    return COMMON_TEXT_NODES[k];
+                }
+            }
+        }
+        return TextNode.valueOf(string(false));
     }
 
     /** After the opening quote of a key: a common key's constant, else a new string. */

@@ -94,15 +94,23 @@ public final class Dispatcher extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof ObjectNode body)) {
+        Request request;
+        Session s;
+        long start;
+        if (msg instanceof Request r && r.session() instanceof Session rs) {
+            request = r;
+            s = rs;
+            start = s.receivedAt(); // the dispatch time counts from the frame's arrival: jsonCodec's clock read
+        } else if (msg instanceof ObjectNode body && (s = Session.of(ctx.channel())) != null) {
+            start = System.nanoTime();
+            request = new Request(body, s);
+        } else {
             io.netty.util.ReferenceCountUtil.release(msg);
             return;
         }
-        Session s = Session.of(ctx.channel());
-        if (s == null || s.isClosing()) {
+        if (s.isClosing()) {
             return;
         }
-        Request request = new Request(body, s);
         String name = request.handler();
         MessageHandler handler = handlers.get(name);
         if (handler == null) {
@@ -110,7 +118,6 @@ public final class Dispatcher extends ChannelInboundHandlerAdapter {
             return;
         }
         Timer timer = metrics.dispatch(name);
-        long start = System.nanoTime();
         Object result;
         try {
             result = handler.handle(request);

@@ -37,6 +37,7 @@ public final class Session implements SessionInfo {
     private int drops;
     private int idleTicks;
     private boolean heard = true; // the upgrade request
+    private long receivedAt;
     private boolean closing;
     private ChannelHandlerContext wire;
     boolean flushPending;
@@ -146,6 +147,19 @@ public final class Session implements SessionInfo {
     /** Forgets the drops: the client's buffer drained. */
     public void writable() {
         drops = 0;
+    }
+
+    /**
+     * Notes when the request being handled arrived: {@code jsonCodec} reads the clock once per request, and
+     * the rate limiter and the dispatch timer use that reading. Loop only.
+     */
+    public void received(long nanoTime) {
+        receivedAt = nanoTime;
+    }
+
+    /** The {@link #received} time of the request being handled. */
+    public long receivedAt() {
+        return receivedAt;
     }
 
     /** Notes that a frame (of any kind) arrived from the peer. */

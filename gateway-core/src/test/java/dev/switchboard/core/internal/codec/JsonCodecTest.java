@@ -30,6 +30,22 @@ class JsonCodecTest {
     }
 
     @Test
+    void onAGatewayConnectionTheRequestCarriesItsSessionAndArrivalTime() {
+        EmbeddedChannel ch = new EmbeddedChannel(new JsonCodec(metrics));
+        dev.switchboard.core.internal.session.Session s = new dev.switchboard.core.internal.session.Session(
+                ch, "i-1", "u1", null, "127.0.0.1", java.util.Map.of(), 10);
+        ch.attr(dev.switchboard.core.internal.session.Session.KEY).set(s);
+        long before = System.nanoTime();
+        ch.writeInbound(new TextWebSocketFrame("{\"handler\":\"ping\",\"id\":3}"));
+        dev.switchboard.core.spi.Request r = ch.readInbound();
+        assertThat(r.session()).isSameAs(s);
+        assertThat(r.handler()).isEqualTo("ping");
+        assertThat(r.id().asInt()).isEqualTo(3);
+        assertThat(s.receivedAt()).isBetween(before, System.nanoTime());
+        assertFalse(ch.finish());
+    }
+
+    @Test
     void heapDirectCompositeAndLongMessagesParseAlike() {
         String pad = "x".repeat(JsonCodec.SCRATCH_BYTES); // past the per-thread array: a copy of its own
         for (String json : new String[] {"{\"handler\":\"ping\",\"id\":7,\"data\":{\"é\":[1,2.5,null]}}",

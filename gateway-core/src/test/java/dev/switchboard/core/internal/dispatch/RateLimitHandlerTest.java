@@ -26,8 +26,8 @@ class RateLimitHandlerTest {
         for (int i = 0; i < 5; i++) {
             ch.writeInbound((ObjectNode) Replies.MAPPER.readTree("{\"handler\":\"ping\",\"id\":" + i + "}"));
         }
-        assertThat(((ObjectNode) ch.readInbound()).path("id").asInt()).isZero();
-        assertThat(((ObjectNode) ch.readInbound()).path("id").asInt()).isEqualTo(1);
+        assertThat(((dev.switchboard.core.spi.Request) ch.readInbound()).id().asInt()).isZero();
+        assertThat(((dev.switchboard.core.spi.Request) ch.readInbound()).id().asInt()).isEqualTo(1);
         assertThat((Object) ch.readInbound()).isNull();
         List<String> out = FrameReader.texts(ch);
         assertThat(out).hasSize(3);
