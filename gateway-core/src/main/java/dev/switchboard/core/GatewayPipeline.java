@@ -42,7 +42,11 @@ public final class GatewayPipeline {
      * frame size limit).
      */
     public static final String WS_PROTOCOL = "wsProtocol";
-    /** Text frames to parsed requests; binary frames and bad JSON answered here. */
+    /**
+     * Text frames to parsed requests; binary frames, bad JSON and bad UTF-8 answered here. It passes each
+     * request on as a {@code dev.switchboard.core.spi.Request} (body and session); {@code rateLimit} and {@code
+     * dispatcher} also take a bare Jackson {@code ObjectNode} body from a handler put in front of them.
+     */
     public static final String JSON_CODEC = "jsonCodec";
     /** Per-connection token bucket. */
     public static final String RATE_LIMIT = "rateLimit";

@@ -1,26 +1,48 @@
 package dev.switchboard.core.internal;
 
+import com.codahale.metrics.EWMA;
 import com.codahale.metrics.Histogram;
-import com.codahale.metrics.Meter;
 import com.codahale.metrics.Snapshot;
 import com.codahale.metrics.Timer;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
  * The dispatch timer of one handler: a Dropwizard {@link Timer} whose update is a histogram update (an
  * {@link HdrReservoir} and a counter) and nothing more. Dropwizard's own timer also marks a meter on every
- * update, and a meter reads the clock each time it is marked; here the rates come from a meter that is brought
- * up to date when a rate is read, so they move in steps between reads (Prometheus reads only the count and
- * the quantiles). The caller times with its own clock reads and calls {@link #update(long, TimeUnit)}.
+ * update, and a meter reads the clock each time it is marked. Here the rates are brought up to date when one is
+ * read: the requests counted since the last read are spread evenly over the 5-second ticks that have passed
+ * (at most an hour's worth), so a steady rate reads as that rate however often it is read. The caller times
+ * with its own clock reads and calls {@link #update(long, TimeUnit)}.
  */
 public final class DispatchTimer extends Timer {
 
+    private static final long TICK = TimeUnit.SECONDS.toNanos(5);
+    /** Ticks replayed at most when rates are read after a long pause: an hour leaves nothing of the state before. */
+    private static final long MAX_TICKS = TimeUnit.HOURS.toNanos(1) / TICK;
+
     private final Histogram histogram = new Histogram(new HdrReservoir());
-    private final Meter meter = new Meter();
-    private long marked; // guarded by this
+    private final LongSupplier clock;
+    private final long start;
+    // Rates, guarded by this.
+    private final EWMA m1 = EWMA.oneMinuteEWMA();
+    private final EWMA m5 = EWMA.fiveMinuteEWMA();
+    private final EWMA m15 = EWMA.fifteenMinuteEWMA();
+    private long lastTick;
+    private long counted;
+
+    public DispatchTimer() {
+        this(System::nanoTime);
+    }
+
+    DispatchTimer(LongSupplier clock) {
+        this.clock = clock;
+        this.start = clock.getAsLong();
+        this.lastTick = start;
+    }
 
     @Override
     public void update(long duration, TimeUnit unit) {
@@ -36,31 +58,31 @@ public final class DispatchTimer extends Timer {
 
     @Override
     public <T> T time(Callable<T> event) throws Exception {
-        long start = System.nanoTime();
+        long t0 = System.nanoTime();
         try {
             return event.call();
         } finally {
-            update(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            update(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
         }
     }
 
     @Override
     public <T> T timeSupplier(Supplier<T> event) {
-        long start = System.nanoTime();
+        long t0 = System.nanoTime();
         try {
             return event.get();
         } finally {
-            update(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            update(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
         }
     }
 
     @Override
     public void time(Runnable event) {
-        long start = System.nanoTime();
+        long t0 = System.nanoTime();
         try {
             event.run();
         } finally {
-            update(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            update(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -76,30 +98,49 @@ public final class DispatchTimer extends Timer {
 
     @Override
     public double getMeanRate() {
-        return synced().getMeanRate();
+        long elapsed = clock.getAsLong() - start;
+        return elapsed <= 0 ? 0 : getCount() * (double) TimeUnit.SECONDS.toNanos(1) / elapsed;
     }
 
     @Override
-    public double getOneMinuteRate() {
-        return synced().getOneMinuteRate();
+    public synchronized double getOneMinuteRate() {
+        catchUp();
+        return m1.getRate(TimeUnit.SECONDS);
     }
 
     @Override
-    public double getFiveMinuteRate() {
-        return synced().getFiveMinuteRate();
+    public synchronized double getFiveMinuteRate() {
+        catchUp();
+        return m5.getRate(TimeUnit.SECONDS);
     }
 
     @Override
-    public double getFifteenMinuteRate() {
-        return synced().getFifteenMinuteRate();
+    public synchronized double getFifteenMinuteRate() {
+        catchUp();
+        return m15.getRate(TimeUnit.SECONDS);
     }
 
-    private synchronized Meter synced() {
-        long count = histogram.getCount();
-        if (count > marked) {
-            meter.mark(count - marked);
-            marked = count;
+    /** Replays the ticks since the last read, with the requests counted meanwhile spread evenly over them. */
+    private void catchUp() {
+        long now = clock.getAsLong();
+        long ticks = (now - lastTick) / TICK;
+        if (ticks <= 0) {
+            return;
         }
-        return meter;
+        lastTick += ticks * TICK;
+        long count = histogram.getCount();
+        long delta = count - counted;
+        counted = count;
+        long replayed = Math.min(ticks, MAX_TICKS);
+        for (long i = 0; i < replayed; i++) {
+            // This tick's share of the requests: the shares add up to what the replayed ticks saw.
+            long share = delta * (i + 1) / ticks - delta * i / ticks;
+            m1.update(share);
+            m5.update(share);
+            m15.update(share);
+            m1.tick();
+            m5.tick();
+            m15.tick();
+        }
     }
 }

@@ -66,8 +66,13 @@ public final class JsonCodec extends ChannelInboundHandlerAdapter {
                     ctx.fireChannelRead(request); // not a gateway connection (a test, a host's own pipeline)
                     return;
                 }
-                s.received(System.nanoTime());
-                ctx.fireChannelRead(new Request(request, s));
+                Request r = new Request(request, s);
+                s.received(r, System.nanoTime());
+                try {
+                    ctx.fireChannelRead(r);
+                } finally {
+                    s.received(null, 0); // the handlers behind have read it; keep no request alive
+                }
             } else if (frame instanceof BinaryWebSocketFrame) {
                 metrics.errors.inc();
                 Closer.close(ctx.channel(), 1003, "binary frames are not supported");

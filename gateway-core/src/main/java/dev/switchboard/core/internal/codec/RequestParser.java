@@ -55,6 +55,7 @@ final class RequestParser {
     private static final String[] COMMON_VALUES = {"ping", "controller", "subscribe", "unsubscribe", "publish"};
     private static final byte[][] COMMON_VALUE_BYTES = ascii(COMMON_VALUES);
     private static final TextNode[] COMMON_TEXT_NODES = new TextNode[COMMON_VALUES.length];
+    private static final int LONGEST_COMMON_VALUE = java.util.Arrays.stream(COMMON_VALUES).mapToInt(String::length).max().orElse(0);
 
     static {
         for (int i = 0; i < COMMON_VALUES.length; i++) {
@@ -236,8 +237,8 @@ final class RequestParser {
     /** After the opening quote of a value: a common value's shared node (TextNode is immutable), else a new one. */
     private TextNode text() throws Malformed {
         int start = pos;
-        int close = plainEnd();
-        if (close >= 0 && close - start <= 11) {
+        int close = plainEnd(Math.min(end, pos + LONGEST_COMMON_VALUE + 1)); // a short look: most values are not these
+        if (close >= 0) {
             for (int k = 0; k < COMMON_VALUE_BYTES.length; k++) {
                 byte[] known = COMMON_VALUE_BYTES[k];
                 if (known.length == close - start && regionEquals(known, start)) {
@@ -295,7 +296,12 @@ final class RequestParser {
 
     /** The index of the closing quote when the string from {@code pos} is plain ASCII, else -1. */
     private int plainEnd() {
-        for (int i = pos; i < end; i++) {
+        return plainEnd(end);
+    }
+
+    /** As {@link #plainEnd()}, looking no further than {@code limit}. */
+    private int plainEnd(int limit) {
+        for (int i = pos; i < limit; i++) {
             byte b = in[i];
             if (b == '"') {
                 return i;

@@ -100,10 +100,10 @@ public final class Dispatcher extends ChannelInboundHandlerAdapter {
         if (msg instanceof Request r && r.session() instanceof Session rs) {
             request = r;
             s = rs;
-            start = s.receivedAt(); // the dispatch time counts from the frame's arrival: jsonCodec's clock read
+            start = s.receivedAt(r); // counted from the request's arrival: jsonCodec's clock read, after the parse
         } else if (msg instanceof ObjectNode body && (s = Session.of(ctx.channel())) != null) {
-            start = System.nanoTime();
             request = new Request(body, s);
+            start = s.receivedAt(request);
         } else {
             io.netty.util.ReferenceCountUtil.release(msg);
             return;

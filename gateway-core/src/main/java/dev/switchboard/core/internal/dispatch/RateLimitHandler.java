@@ -39,12 +39,11 @@ public final class RateLimitHandler extends ChannelInboundHandlerAdapter {
         if (msg instanceof Request r && r.session() instanceof Session rs) {
             request = r;
             s = rs;
-            now = s.receivedAt(); // jsonCodec's reading of the clock
+            now = s.receivedAt(r); // jsonCodec's reading of the clock
         } else if (msg instanceof ObjectNode body && (s = Session.of(ctx.channel())) != null) {
             // A bare body (a test, or a handler a host put in front): time and wrap it here.
-            now = System.nanoTime();
-            s.received(now);
             request = new Request(body, s);
+            now = s.receivedAt(request);
         } else {
             ctx.fireChannelRead(msg);
             return;

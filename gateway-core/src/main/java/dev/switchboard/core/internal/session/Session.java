@@ -37,6 +37,7 @@ public final class Session implements SessionInfo {
     private int drops;
     private int idleTicks;
     private boolean heard = true; // the upgrade request
+    private Object receivedRequest;
     private long receivedAt;
     private boolean closing;
     private ChannelHandlerContext wire;
@@ -150,15 +151,23 @@ public final class Session implements SessionInfo {
     }
 
     /**
-     * Notes when the request being handled arrived: {@code jsonCodec} reads the clock once per request, and
-     * the rate limiter and the dispatch timer use that reading. Loop only.
+     * Notes when {@code request} arrived: {@code jsonCodec} reads the clock once per request, and the rate
+     * limiter and the dispatch timer use that reading while it passes the request on ({@code null} afterwards,
+     * so that no request stays referenced). Loop only.
      */
-    public void received(long nanoTime) {
+    public void received(Object request, long nanoTime) {
+        receivedRequest = request;
         receivedAt = nanoTime;
     }
 
-    /** The {@link #received} time of the request being handled. */
-    public long receivedAt() {
+    /**
+     * The {@link #received} time of {@code request}; a new clock reading when {@code request} is not the one
+     * noted last (a request that reached the handlers some other way).
+     */
+    public long receivedAt(Object request) {
+        if (request != receivedRequest) {
+            received(request, System.nanoTime());
+        }
         return receivedAt;
     }
 

@@ -191,6 +191,19 @@ class RequestParserTest {
     }
 
     @Test
+    void builtInHandlerNamesAreSharedNodesAndNearMissesAreNot() {
+        JsonNode first = parser.parseObject("{\"handler\":\"ping\"}".getBytes(), 0, 18).get("handler");
+        JsonNode second = parser.parseObject("{\"handler\":\"ping\"}".getBytes(), 0, 18).get("handler");
+        assertThat(second).isSameAs(first).hasToString("\"ping\"");
+        for (String near : new String[] {"pin", "pings", "p\\u0069ng", "Ping", "publisher", "controllers"}) {
+            byte[] b = ("{\"handler\":\"" + near + "\"}").getBytes(StandardCharsets.UTF_8);
+            JsonNode n = parser.parseObject(b, 0, b.length).get("handler");
+            assertThat(n).as(near).isNotSameAs(first);
+            assertThat(n).isEqualTo(jackson(b).get("handler"));
+        }
+    }
+
+    @Test
     void aSliceIsParsedAloneAndTheParserIsReusable() {
         byte[] b = "xx{\"handler\":\"ping\"}yy".getBytes(StandardCharsets.UTF_8);
         assertThat(parser.parseObject(b, 2, b.length - 4)).hasToString("{\"handler\":\"ping\"}");

@@ -109,4 +109,25 @@ class DispatcherTest {
                 .map(id -> "{\"channel\":\"reply\",\"id\":" + id + ",\"message\":\"pong\"}").toArray(String[]::new));
         assertFalse(ch.finish());
     }
+
+    @Test
+    void requestsFromJsonCodecAreRateLimitedAndTimedFromTheirArrival() throws Exception {
+        GatewayOptions o = GatewayOptions.builder().rateLimitPerSecond(1).rateLimitBurst(2).rateLimitStrikes(5).build();
+        EmbeddedChannel ch = new EmbeddedChannel();
+        ch.attr(Session.KEY).set(new Session(ch, "c-1", "u1", null, "127.0.0.1", Map.of(), o.rateLimitBurst()));
+        ch.pipeline().addLast(new dev.switchboard.core.internal.codec.JsonCodec(metrics), new RateLimitHandler(o, metrics),
+                dispatcher());
+        for (int i = 1; i <= 3; i++) {
+            ch.writeInbound(new io.netty.handler.codec.http.websocketx.TextWebSocketFrame(
+                    "{\"handler\":\"ping\",\"id\":" + i + "}"));
+        }
+        assertThat(FrameReader.texts(ch)).containsExactly(
+                "{\"channel\":\"reply\",\"id\":1,\"message\":\"pong\"}",
+                "{\"channel\":\"reply\",\"id\":2,\"message\":\"pong\"}",
+                "{\"channel\":\"error\",\"id\":3,\"message\":{\"code\":\"rate_limited\",\"reason\":\"more than 1 messages per second\"}}");
+        assertThat(metrics.dispatch("ping").getCount()).isEqualTo(2);
+        // Timed from the arrival that jsonCodec noted: a real duration, not "now minus zero".
+        assertThat(metrics.dispatch("ping").getSnapshot().getMax()).isBetween(0L, 5_000_000_000L);
+        ch.finishAndReleaseAll();
+    }
 }
