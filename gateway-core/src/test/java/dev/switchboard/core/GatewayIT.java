@@ -541,11 +541,7 @@ class GatewayIT {
     }
 
     private static byte[] concat(byte[]... parts) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        for (byte[] p : parts) {
-            out.writeBytes(p);
-        }
-        return out.toByteArray();
+        return io.netty.buffer.ByteBufUtil.getBytes(io.netty.buffer.Unpooled.wrappedBuffer(parts));
     }
 
     @Test

@@ -78,12 +78,10 @@ public final class DispatchTimer extends Timer {
 
     @Override
     public void time(Runnable event) {
-        long t0 = System.nanoTime();
-        try {
+        timeSupplier(() -> {
             event.run();
-        } finally {
-            update(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
-        }
+            return null;
+        });
     }
 
     @Override

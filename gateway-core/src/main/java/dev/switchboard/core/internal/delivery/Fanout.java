@@ -1,6 +1,7 @@
 package dev.switchboard.core.internal.delivery;
 
 import dev.switchboard.core.internal.GatewayMetrics;
+import dev.switchboard.core.internal.session.GroupWalk;
 import dev.switchboard.core.internal.session.LoopSessions;
 import dev.switchboard.core.internal.session.Session;
 import dev.switchboard.core.internal.session.SessionGroup;
@@ -71,16 +72,11 @@ public final class Fanout {
      * One loop's share of a fan-out: a walk the loop runs in steps after the walks before it
      * ({@link LoopSessions#submit}); also the per-recipient action, so the walk allocates nothing.
      */
-    private final class LoopWrite implements Runnable, LoopSessions.Walk {
+    private final class LoopWrite extends GroupWalk implements Runnable {
         private final LoopSessions loop;
         private final Delivery.Target target;
         private final String key;
         private final ByteBuf frame;
-        private SessionGroup group;
-        private int next;
-        private int end;
-        private boolean started;
-        private boolean done;
         private int written;
 
         LoopWrite(LoopSessions loop, Delivery.Target target, String key, ByteBuf frame) {
@@ -96,41 +92,12 @@ public final class Fanout {
         }
 
         @Override
-        public int step(int budget) {
-            if (!started) {
-                started = true;
-                group = loop.group(target, key);
-                if (group == null) {
-                    done = true;
-                    return 0;
-                }
-                end = group.pin();
-            }
-            int visited = 0;
-            try {
-                while (next < end && visited < budget) {
-                    Session s = group.at(next++);
-                    visited++;
-                    if (!s.removed()) {
-                        accept(s);
-                    }
-                }
-            } finally {
-                done = next >= end;
-            }
-            return visited;
+        protected SessionGroup group() {
+            return loop.group(target, key);
         }
 
         @Override
-        public boolean done() {
-            return done;
-        }
-
-        @Override
-        public void finish() {
-            if (group != null) {
-                group.unpin();
-            }
+        protected void finished() {
             frame.release();
             if (written > 0) {
                 metrics.deliveries.mark(written);
@@ -138,7 +105,8 @@ public final class Fanout {
             }
         }
 
-        private void accept(Session s) {
+        @Override
+        protected void visit(Session s) {
             if (s.isClosing()) {
                 return;
             }

@@ -2,6 +2,7 @@ package dev.switchboard.core.internal.delivery;
 
 import dev.switchboard.core.GatewayOptions;
 import dev.switchboard.core.internal.GatewayMetrics;
+import dev.switchboard.core.internal.session.GroupWalk;
 import dev.switchboard.core.internal.session.LoopSessions;
 import dev.switchboard.core.internal.session.Session;
 import dev.switchboard.core.internal.session.SessionGroup;
@@ -130,50 +131,25 @@ public final class Keepalive {
     }
 
     /** One sweep of one loop's sessions. */
-    private final class Sweep implements LoopSessions.Walk {
+    private final class Sweep extends GroupWalk {
         private final Sweeper sweeper;
-        private final LoopSessions loop;
-        private SessionGroup group;
-        private int next;
-        private int end;
-        private boolean done;
 
         Sweep(Sweeper sweeper) {
             this.sweeper = sweeper;
-            this.loop = sweeper.loop;
         }
 
         @Override
-        public int step(int budget) {
-            if (group == null) {
-                group = loop.group(Delivery.Target.ALL, null);
-                end = group.pin();
-            }
-            int visited = 0;
-            try {
-                while (next < end && visited < budget) {
-                    Session s = group.at(next++);
-                    visited++;
-                    if (!s.removed()) {
-                        visit(loop, s);
-                    }
-                }
-            } finally {
-                done = next >= end;
-            }
-            return visited;
+        protected SessionGroup group() {
+            return sweeper.loop.group(Delivery.Target.ALL, null);
         }
 
         @Override
-        public boolean done() {
-            return done;
+        protected void visit(Session s) {
+            Keepalive.this.visit(sweeper.loop, s);
         }
 
         @Override
-        public void finish() {
-            if (group != null) {
-                group.unpin();
-            }
+        protected void finished() {
             sweeper.scheduleNext();
         }
     }

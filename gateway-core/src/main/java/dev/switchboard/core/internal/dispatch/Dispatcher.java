@@ -92,25 +92,34 @@ public final class Dispatcher extends ChannelInboundHandlerAdapter {
         ctx.fireChannelWritabilityChanged();
     }
 
+    /**
+     * Returns the request {@code msg} carries: a {@link Request} from {@code jsonCodec}, or a bare Jackson body
+     * (a test, or a handler a host put in front) wrapped with the channel's session; {@code null} for anything
+     * else, or on a channel without a session. Its session is always a {@link Session}.
+     */
+    static Request requestOf(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof Request r && r.session() instanceof Session) {
+            return r;
+        }
+        Session s;
+        if (msg instanceof ObjectNode body && (s = Session.of(ctx.channel())) != null) {
+            return new Request(body, s);
+        }
+        return null;
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        Request request;
-        Session s;
-        long start;
-        if (msg instanceof Request r && r.session() instanceof Session rs) {
-            request = r;
-            s = rs;
-            start = s.receivedAt(r); // counted from the request's arrival: jsonCodec's clock read, after the parse
-        } else if (msg instanceof ObjectNode body && (s = Session.of(ctx.channel())) != null) {
-            request = new Request(body, s);
-            start = s.receivedAt(request);
-        } else {
+        Request request = requestOf(ctx, msg);
+        if (request == null) {
             io.netty.util.ReferenceCountUtil.release(msg);
             return;
         }
+        Session s = (Session) request.session();
         if (s.isClosing()) {
             return;
         }
+        long start = s.receivedAt(request); // from the request's arrival: jsonCodec's clock read, after the parse
         String name = request.handler();
         MessageHandler handler = handlers.get(name);
         if (handler == null) {

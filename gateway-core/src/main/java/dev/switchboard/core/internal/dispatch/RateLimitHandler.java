@@ -1,6 +1,5 @@
 package dev.switchboard.core.internal.dispatch;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.GatewayOptions;
 import dev.switchboard.core.internal.GatewayMetrics;
 import dev.switchboard.core.internal.codec.Replies;
@@ -33,21 +32,13 @@ public final class RateLimitHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        Request request;
-        Session s;
-        long now;
-        if (msg instanceof Request r && r.session() instanceof Session rs) {
-            request = r;
-            s = rs;
-            now = s.receivedAt(r); // jsonCodec's reading of the clock
-        } else if (msg instanceof ObjectNode body && (s = Session.of(ctx.channel())) != null) {
-            // A bare body (a test, or a handler a host put in front): time and wrap it here.
-            request = new Request(body, s);
-            now = s.receivedAt(request);
-        } else {
+        Request request = Dispatcher.requestOf(ctx, msg);
+        if (request == null) {
             ctx.fireChannelRead(msg);
             return;
         }
+        Session s = (Session) request.session();
+        long now = s.receivedAt(request); // jsonCodec's reading of the clock
         int strikes = s.tryAcquire(now, options.rateLimitPerSecond(), options.rateLimitBurst());
         if (strikes == 0) {
             ctx.fireChannelRead(request);
