@@ -38,6 +38,11 @@ public final class Main {
               gateway    Switchboard core for load tests: --port=0 --threads=2 [--jwt-secret=S] [--presence-interval=1s] --max-seconds=3600
               hub        Netty reference hub: --variant=plain|flush|echo --port=0 --threads=2 --max-seconds=3600
 
+            machine floor:
+              write-floor  [--sockets=5000] [--size=100] [--rounds=10] [--interval=1s] [--reader=awake|parked]:
+                         plain write(2) of one message to each of N loopback sockets from one thread, no Netty;
+                         a broadcast's floor per event loop on this machine
+
             micro-benchmarks:
               jmh        JMH options, e.g. jmh FanoutBench -prof gc; smoke: jmh -f 0 -wi 0 -i 1 -r 100ms
               request-path  [--batches=300] [--batch=20000] [--warmup-batches=100]: RequestPathBench's gateway and
@@ -77,6 +82,7 @@ public final class Main {
                 case "summary" -> Compare.summary(a, System.out);
                 case "gateway" -> GatewayMain.main(a);
                 case "hub" -> NettyHub.main(a);
+                case "write-floor" -> dev.switchboard.bench.load.WriteFloor.run(a, System.out);
                 case "request-path" -> dev.switchboard.bench.jmh.RequestPathAB.main(a, System.out);
                 default -> {
                     System.err.println("unknown command " + cmd);
