@@ -7,6 +7,10 @@
 # heap grown, the pages its garbage touched already resident) against one that starts cold.
 # SERVER_JAVA_OPTS is passed to the server JVM, e.g. "-Xms1g -Xmx1g -XX:+AlwaysPreTouch" so that every heap
 # page is resident before the baseline: RSS growth is then what lies outside the heap (direct buffers, native).
+# PSS is printed beside RSS: a page mapped several times (ZGC maps its heap three times on JDK 17) counts once in
+# PSS and once per mapping in RSS. With -XX:NativeMemoryTracking=summary in SERVER_JAVA_OPTS, the JVM's own
+# account of what it committed during the round (heap, GC, code, compiler, threads, other = direct buffers) is
+# printed too.
 set -u
 cd "$(dirname "$0")/.."
 N=${1:-15000}
@@ -25,27 +29,38 @@ PORT=$(echo "$line" | sed -E 's/.*public=[^:]+:([0-9]+).*/\1/'); ADMIN=$(echo "$
 snap() {
   jcmd $SP GC.run > /dev/null; sleep 1
   rss=$(grep VmRSS /proc/$SP/status | awk '{print $2}')
+  pss=$(grep -E '^Pss:' /proc/$SP/smaps_rollup | awk '{print $2}')
   m=$(curl -s http://127.0.0.1:$ADMIN/metrics)
   heap=$(echo "$m" | grep -E "^jvm_memory_heap_used " | awk '{printf "%d", $2}')
   nd=$(echo "$m" | grep -E "^switchboard_netty_direct_used " | awk '{printf "%d", $2}')
   conns=$(echo "$m" | grep -E "^switchboard_connections " | awk '{printf "%d", $2}')
-  echo "$conns $rss $heap $nd"
+  echo "$conns $rss $heap $nd $pss"
 }
+nmt=0
+[[ "${SERVER_JAVA_OPTS:-}" == *NativeMemoryTracking=* ]] && nmt=1
 sleep 2
 for round in $(seq 1 "$ROUNDS"); do
-read c0 rss0 heap0 nd0 < <(snap)
+read c0 rss0 heap0 nd0 pss0 < <(snap)
+((nmt)) && jcmd $SP VM.native_memory baseline > /dev/null
 java -jar benchmarks/target/switchboard-bench.jar idle --url=ws://127.0.0.1:$PORT/ws --clients=$N --duration=40s \
   --server-pid=$SP --connect-rate=3000 --label=idle --out="$tmp/idle$round" > "$tmp/client$round.log" 2>&1 &
 CP=$!
 for _ in $(seq 1 60); do sleep 1; c=$(curl -s http://127.0.0.1:$ADMIN/health | sed -E 's/.*"connections":([0-9]+).*/\1/'); [ "$c" = "$N" ] && break; done
 sleep 3
-read c1 rss1 heap1 nd1 < <(snap)
+read c1 rss1 heap1 nd1 pss1 < <(snap)
 echo "round $round of $ROUNDS"
-echo "baseline: conns=$c0 rss=${rss0}KiB heap=$heap0 netty_direct=$nd0"
-echo "loaded:   conns=$c1 rss=${rss1}KiB heap=$heap1 netty_direct=$nd1"
-awk -v n=$c1 -v h0=$heap0 -v h1=$heap1 -v d0=$nd0 -v d1=$nd1 -v r0=$rss0 -v r1=$rss1 'BEGIN {
-  printf "per connection: heap %.0f B, netty direct %.0f B, heap+direct %.0f B, RSS growth %.0f B\n",
-    (h1-h0)/n, (d1-d0)/n, (h1-h0+d1-d0)/n, (r1-r0)*1024/n }'
+echo "baseline: conns=$c0 rss=${rss0}KiB pss=${pss0}KiB heap=$heap0 netty_direct=$nd0"
+echo "loaded:   conns=$c1 rss=${rss1}KiB pss=${pss1}KiB heap=$heap1 netty_direct=$nd1"
+awk -v n=$c1 -v h0=$heap0 -v h1=$heap1 -v d0=$nd0 -v d1=$nd1 -v r0=$rss0 -v r1=$rss1 -v p0=$pss0 -v p1=$pss1 'BEGIN {
+  printf "per connection: heap %.0f B, netty direct %.0f B, heap+direct %.0f B, RSS growth %.0f B, PSS growth %.0f B\n",
+    (h1-h0)/n, (d1-d0)/n, (h1-h0+d1-d0)/n, (r1-r0)*1024/n, (p1-p0)*1024/n }'
+if ((nmt)); then
+  # committed KB per category since the baseline, from lines like "-  Java Heap (reserved=…KB +…KB, committed=…KB +…KB)"
+  jcmd $SP VM.native_memory summary.diff | awk -v n=$c1 '
+    /^-/ { name=$0; sub(/^- +/, "", name); sub(/ \(.*/, "", name) }
+    /^-.*committed=/ { d=0; if (match($0, /committed=[0-9]+KB [+-][0-9]+KB/)) { x=substr($0, RSTART, RLENGTH); sub(/.*KB /, "", x); d=x+0 }
+      if (d != 0) printf "  NMT committed %-22s %+8d KB  %+6.0f B per connection\n", name, d, d*1024/n }'
+fi
 kill $CP 2>/dev/null; wait $CP 2>/dev/null
 if ((round < ROUNDS)); then
   for _ in $(seq 1 60); do sleep 1; c=$(curl -s http://127.0.0.1:$ADMIN/health | sed -E 's/.*"connections":([0-9]+).*/\1/'); [ "$c" = "0" ] && break; done

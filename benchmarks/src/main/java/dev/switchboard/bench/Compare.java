@@ -55,7 +55,9 @@ public final class Compare {
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         Path outDir = Path.of(a.str("out-dir", "results/compare-" + scenario + "-" + stamp));
         String title = a.str("title", null);
-        String altJar = a.str("alt-jar", null);
+        String altJarOption = a.str("alt-jar", null);
+        List<String> serverJavaOpts = javaOpts(a.str("server-java-opts", ""));
+        List<String> altJavaOpts = javaOpts(a.str("alt-java-opts", ""));
         for (String s : servers) {
             if (!KNOWN.contains(s)) {
                 throw new IllegalArgumentException("--servers: " + s + " (expected some of " + KNOWN + ")");
@@ -65,19 +67,25 @@ public final class Compare {
             throw new IllegalArgumentException("--scenario=" + scenario + " (expected: broadcast or request)");
         }
         Map<String, String> pass = new LinkedHashMap<>(a.all());
-        for (String k : List.of("scenario", "servers", "runs", "server-threads", "node-hub", "out-dir", "title", "alt-jar")) {
+        for (String k : List.of("scenario", "servers", "runs", "server-threads", "node-hub", "out-dir", "title", "alt-jar",
+                "server-java-opts", "alt-java-opts")) {
             pass.remove(k);
         }
         Files.createDirectories(outDir);
         String jar = new File(Compare.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getPath();
+        // switchboard-alt is another build (--alt-jar), or this one with other JVM options (--alt-java-opts).
+        String altJar = altJarOption != null ? altJarOption : altJavaOpts.isEmpty() ? null : jar;
         Map<String, List<JsonNode>> results = new LinkedHashMap<>();
         for (int run = 1; run <= runs; run++) {
             for (String server : servers) {
                 console.printf("%n=== run %d/%d: %s, load %s ===%n", run, runs, server, Sys.loadAverage());
                 if (server.equals("switchboard-alt") && altJar == null) {
-                    throw new IllegalArgumentException("switchboard-alt needs --alt-jar=PATH (another build's switchboard-bench.jar)");
+                    throw new IllegalArgumentException("switchboard-alt needs --alt-jar=PATH (another build's "
+                            + "switchboard-bench.jar) or --alt-java-opts=OPTIONS (this build, other JVM options)");
                 }
-                List<String> cmd = command(server, server.equals("switchboard-alt") ? altJar : jar, nodeHub, serverThreads);
+                boolean alt = server.equals("switchboard-alt");
+                List<String> cmd = command(server, alt ? altJar : jar, nodeHub, serverThreads,
+                        alt ? altJavaOpts : server.equals("switchboard") ? serverJavaOpts : List.of());
                 Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
                 try {
                     int port = awaitStart(p, server, console);
@@ -134,11 +142,31 @@ public final class Compare {
         summarize(scenario, title, new ArrayList<>(results.keySet()), results, outDir, console);
     }
 
-    static List<String> command(String server, String jar, String nodeHub, int threads) {
+    /** JVM options given as one space-separated option value, e.g. {@code --alt-java-opts="-XX:+UseZGC -Xmx1g"}. */
+    static List<String> javaOpts(String value) {
+        List<String> opts = new ArrayList<>();
+        for (String o : value.trim().split("\\s+")) {
+            if (o.isEmpty()) {
+                continue;
+            }
+            if (!o.startsWith("-")) {
+                throw new IllegalArgumentException("JVM option '" + o + "' does not start with '-'");
+            }
+            opts.add(o);
+        }
+        return opts;
+    }
+
+    static List<String> command(String server, String jar, String nodeHub, int threads, List<String> javaOpts) {
         String java = ProcessHandle.current().info().command().orElse("java");
         return switch (server) {
-            case "switchboard", "switchboard-alt" -> List.of(java, "-cp", jar, "dev.switchboard.bench.Main", "gateway", "--port=0",
-                    "--threads=" + threads, "--max-seconds=900");
+            case "switchboard", "switchboard-alt" -> {
+                List<String> cmd = new ArrayList<>(List.of(java));
+                cmd.addAll(javaOpts);
+                cmd.addAll(List.of("-cp", jar, "dev.switchboard.bench.Main", "gateway", "--port=0",
+                        "--threads=" + threads, "--max-seconds=900"));
+                yield cmd;
+            }
             case "netty-flush", "netty-plain", "netty-echo" -> List.of(java, "-cp", jar, "dev.switchboard.bench.Main", "hub",
                     "--variant=" + server.substring(6), "--port=0", "--threads=" + threads, "--max-seconds=900");
             case "node" -> List.of("node", nodeHub, "--port=0", "--max-seconds=900");

@@ -29,6 +29,7 @@ public final class Main {
 
             comparisons and charts:
               compare    --scenario=broadcast|request --servers=switchboard,netty-flush,netty-plain,netty-echo,node,node-echo[,switchboard-alt --alt-jar=J] --runs=3
+                         [--server-java-opts="-Xmx1g ..."] [--alt-java-opts="-XX:+UseZGC ..." (alt = this jar, other JVM options)]
                          [--server-threads=2] + scenario options; prints medians and ratios, writes summary.json + latency.svg
               summary    --scenario=broadcast|request --out-dir=D [--title=T] --results=label:a.json+b.json,label2:c.json
                          medians and ratios (first label is the base) of runs made outside compare, as compare prints them

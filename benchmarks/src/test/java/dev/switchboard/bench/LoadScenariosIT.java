@@ -199,10 +199,11 @@ class LoadScenariosIT {
         }
     }
 
-    @Test
-    void openLoopRequestsAtAFixedRate() throws Exception {
-        Map<String, Object> r = RequestScenario.run(args("request-paced", "--url=" + gateway.url("/ws"),
-                "--clients=4", "--depth=2", "--rate=400", "--duration=1s", "--warmup=0.3s"), System.out);
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"loop", "thread"})
+    void openLoopRequestsAtAFixedRate(String pacer) throws Exception {
+        Map<String, Object> r = RequestScenario.run(args("request-paced-" + pacer, "--url=" + gateway.url("/ws"),
+                "--clients=4", "--depth=2", "--rate=400", "--duration=1s", "--warmup=0.3s", "--pacer=" + pacer), System.out);
         assertThat(num(r, "errors")).isZero();
         // Paced, not closed-loop: about the offered 400/s, far below what 4 connections reach unpaced.
         assertThat(num(r, "round_trips_per_s")).isBetween(200L, 600L);
@@ -235,6 +236,15 @@ class LoadScenariosIT {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no-colon.json");
         assertThatThrownBy(() -> Compare.main(new Args(new String[] {"--servers=switchboard,apache"}, 0), System.out))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("apache");
+        assertThatThrownBy(() -> RequestScenario.run(args("request-bad", "--url=" + gateway.url("/ws"),
+                "--rate=10", "--pacer=burst"), System.out)).hasMessageContaining("--pacer=burst");
+        assertThatThrownBy(() -> RequestScenario.run(args("request-bad", "--url=" + gateway.url("/ws"),
+                "--rate=10", "--tick=1s"), System.out)).hasMessageContaining("--tick=");
+        assertThatThrownBy(() -> Compare.main(new Args(new String[] {"--servers=switchboard,switchboard-alt",
+                "--alt-java-opts=Xmx1g"}, 0), System.out)).hasMessageContaining("'Xmx1g'");
+        assertThat(Compare.javaOpts("  -XX:+UseZGC   -Xmx1g ")).containsExactly("-XX:+UseZGC", "-Xmx1g");
+        assertThat(Compare.command("switchboard-alt", "b.jar", "hub.js", 2, Compare.javaOpts("-Xmx1g")))
+                .startsWith(ProcessHandle.current().info().command().orElse("java"), "-Xmx1g", "-cp", "b.jar");
     }
 
     @Test

@@ -45,6 +45,14 @@ public final class RequestScenario {
         }
         boolean raw = protocol.equals("raw");
         double rate = a.dbl("rate", 0);
+        String pacer = a.str("pacer", "loop");
+        Duration tick = a.duration("tick", pacer.equals("loop") ? Duration.ofMillis(1) : Duration.ofNanos(100_000));
+        if (!pacer.equals("thread") && !pacer.equals("loop")) {
+            throw new IllegalArgumentException("--pacer=" + pacer + " (expected: thread or loop)");
+        }
+        if (tick.toNanos() < 10_000 || tick.compareTo(Duration.ofMillis(100)) > 0) {
+            throw new IllegalArgumentException("--tick=" + tick + " (expected: 10us..100ms)");
+        }
         a.rejectUnknown();
         boolean paced = rate > 0;
         LongAdder refused = new LongAdder();
@@ -157,9 +165,11 @@ public final class RequestScenario {
                 last[0] = r;
                 return s;
             });
-            Thread pacer = null;
+            Runnable stopPacing = () -> { };
             if (paced) {
-                pacer = pace(clients.all(), rate, running, measuring, depth, refused, send);
+                stopPacing = pacer.equals("loop")
+                        ? paceOnLoops(clients.all(), rate, tick, measuring, depth, refused, send)
+                        : pace(clients.all(), rate, tick, running, measuring, depth, refused, send);
             }
             Thread.sleep(warmup.toMillis());
             measuring.set(true);
@@ -168,9 +178,7 @@ public final class RequestScenario {
             measuring.set(false);
             long secs = System.nanoTime() - t0;
             running.set(false);
-            if (pacer != null) {
-                pacer.join(1000);
-            }
+            stopPacing.run();
             Thread.sleep(200);
             run.stopRecording();
             run.result.put("handler", raw ? "echo (raw)" : handler);
@@ -199,8 +207,9 @@ public final class RequestScenario {
      * requests due in one tick (every 100 µs) go to each client event loop as one task, not one task (and one
      * wake-up) per request: the generator shares the server's cores.
      */
-    static Thread pace(List<Conn> conns, double rate, AtomicBoolean running, AtomicBoolean measuring, int depth,
-                       LongAdder refused, Consumer<Conn> send) {
+    static Runnable pace(List<Conn> conns, double rate, Duration tick, AtomicBoolean running, AtomicBoolean measuring,
+                         int depth, LongAdder refused, Consumer<Conn> send) {
+        long tickNanos = tick.toNanos();
         Thread t = new Thread(() -> {
             long start = System.nanoTime();
             long sent = 0;
@@ -235,11 +244,56 @@ public final class RequestScenario {
                     });
                 }
                 due.clear();
-                LockSupport.parkNanos(100_000);
+                LockSupport.parkNanos(tickNanos);
             }
         }, "request-pacer");
         t.setDaemon(true);
         t.start();
-        return t;
+        return () -> {
+            try {
+                t.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+    }
+
+    /**
+     * {@code --pacer=loop}: each client event loop paces its own connections' share of {@code rate} from a task
+     * it schedules every {@code tick}, so sending wakes no other thread: no pacer thread, no cross-thread wake-up
+     * of the loops. Returns what stops it.
+     */
+    static Runnable paceOnLoops(List<Conn> conns, double rate, Duration tick, AtomicBoolean measuring, int depth,
+                                LongAdder refused, Consumer<Conn> send) {
+        Map<EventLoop, List<Conn>> byLoop = new IdentityHashMap<>();
+        for (Conn c : conns) {
+            if (c.channel() != null) {
+                byLoop.computeIfAbsent(c.channel().eventLoop(), l -> new ArrayList<>()).add(c);
+            }
+        }
+        List<java.util.concurrent.ScheduledFuture<?>> tasks = new ArrayList<>();
+        long start = System.nanoTime();
+        for (Map.Entry<EventLoop, List<Conn>> e : byLoop.entrySet()) {
+            List<Conn> mine = e.getValue();
+            double share = rate * mine.size() / conns.size();
+            long[] sent = {0};
+            int[] next = {0};
+            tasks.add(e.getKey().scheduleAtFixedRate(() -> {
+                long dueCount = (long) ((System.nanoTime() - start) / 1e9 * share);
+                while (sent[0] < dueCount) {
+                    Conn c = mine.get(next[0]++ % mine.size());
+                    sent[0]++;
+                    if (!c.ready || !c.open || c.tail - c.head >= depth) {
+                        if (measuring.get()) {
+                            refused.increment();
+                        }
+                        continue;
+                    }
+                    send.accept(c);
+                    c.channel().flush();
+                }
+            }, tick.toNanos(), tick.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS));
+        }
+        return () -> tasks.forEach(f -> f.cancel(false));
     }
 }
