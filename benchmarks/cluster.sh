@@ -68,7 +68,12 @@ start_instance() {
   local pid=$!
   pids+=("$pid")
   for _ in $(seq 1 150); do grep -q "Switchboard started" "$log" && break; sleep 0.2; done
-  grep -q "Switchboard started" "$log" || { echo "cluster.sh: instance $name did not start:" >&2; cat "$log" >&2; exit 1; }
+  if ! grep -q "Switchboard started" "$log"; then
+    echo "cluster.sh: instance $name did not start in 30 s; its log:" >&2; cat "$log" >&2
+    # Where it is stuck, if it still runs.
+    kill -0 "$pid" 2>/dev/null && { echo "cluster.sh: its main thread:" >&2; jcmd "$pid" Thread.print 2>&1 | grep -A25 '^"main"' >&2; }
+    exit 1
+  fi
   printf -v "PORT_$name" '%s' "$(sed -nE 's/.*Switchboard started: public=[^:]+:([0-9]+).*/\1/p' "$log")"
   printf -v "PID_$name" '%s' "$pid"
 }

@@ -82,6 +82,18 @@ class LoadScenariosIT {
         assertThat(Files.readString(OUT.resolve("broadcast-switchboard.hgrm"))).contains("Percentile");
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"loop", "thread"})
+    void aPacedPublisherKeepsTheOfferedRate(String pacer) throws Exception {
+        Map<String, Object> r = BroadcastScenario.run("broadcast", args("broadcast-paced-" + pacer,
+                "--url=" + gateway.url("/ws"), "--clients=5", "--rate=200", "--size=100", "--duration=1s",
+                "--warmup=0.5s", "--pacer=" + pacer), System.out);
+        // 200/s over 1.5 s: ~300 messages, each delivered to all 5 receivers.
+        assertThat(num(r, "published")).isBetween(270L, 330L);
+        assertThat(num(r, "received")).isEqualTo(num(r, "expected"));
+        assertThat(num(r, "lost")).isZero();
+    }
+
     @Test
     void broadcastClosedLoopAgainstTheNettyHub() throws Exception {
         try (NettyHub hub = new NettyHub("127.0.0.1", 0, 1, "flush")) {
@@ -238,6 +250,8 @@ class LoadScenariosIT {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("apache");
         assertThatThrownBy(() -> RequestScenario.run(args("request-bad", "--url=" + gateway.url("/ws"),
                 "--rate=10", "--pacer=burst"), System.out)).hasMessageContaining("--pacer=burst");
+        assertThatThrownBy(() -> BroadcastScenario.run("broadcast", args("broadcast-bad", "--url=" + gateway.url("/ws"),
+                "--pacer=burst"), System.out)).hasMessageContaining("--pacer=burst");
         assertThatThrownBy(() -> RequestScenario.run(args("request-bad", "--url=" + gateway.url("/ws"),
                 "--rate=10", "--tick=1s"), System.out)).hasMessageContaining("--tick=");
         assertThatThrownBy(() -> Compare.main(new Args(new String[] {"--servers=switchboard,switchboard-alt",

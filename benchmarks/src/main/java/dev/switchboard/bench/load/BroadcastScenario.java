@@ -50,7 +50,15 @@ public final class BroadcastScenario {
         String apiKey = a.str("api-key", null);
         Duration warmup = a.duration("warmup", Duration.ofSeconds(1));
         Duration drain = a.duration("drain", Duration.ofSeconds(3));
+        String pacer = a.str("pacer", "loop");
+        Duration tick = a.duration("tick", Duration.ofMillis(1));
         a.rejectUnknown();
+        if (!pacer.equals("thread") && !pacer.equals("loop")) {
+            throw new IllegalArgumentException("--pacer=" + pacer + " (expected: thread or loop)");
+        }
+        if (tick.toNanos() < 10_000 || tick.compareTo(Duration.ofMillis(100)) > 0) {
+            throw new IllegalArgumentException("--tick=" + tick + " (expected: 10us..100ms)");
+        }
         if (!protocol.equals("switchboard") && !protocol.equals("raw")) {
             throw new IllegalArgumentException("--protocol=" + protocol + " (expected: switchboard or raw)");
         }
@@ -129,6 +137,7 @@ public final class BroadcastScenario {
             // The publisher.
             Publisher publisher;
             Clients pubClients = null;
+            io.netty.channel.EventLoop publisherLoop = null;
             if (publish.equals("ws")) {
                 pubClients = new Clients(URI.create(publishUrl), 1, 1);
                 Conn p = pubClients.connect(c.clients, c.query().apply(c.clients), new Conn.Listener() {
@@ -147,6 +156,7 @@ public final class BroadcastScenario {
                 if (!p.open) {
                     throw new IllegalStateException("the publisher could not connect to " + publishUrl);
                 }
+                publisherLoop = p.channel().eventLoop();
                 publisher = protocol.equals("switchboard")
                         ? payload -> p.send("{\"handler\":\"publish\",\"channel\":\"" + room + "\",\"message\":" + payload + "}")
                         : p::send;
@@ -183,7 +193,34 @@ public final class BroadcastScenario {
             long end = start + warmup.toNanos() + c.duration.toNanos();
             long measureStart = 0;
             long seq = 0;
-            while (true) {
+            boolean loopPaced = rate > 0 && publisherLoop != null && pacer.equals("loop");
+            if (loopPaced) {
+                // Paced on the publisher's own event loop, every --tick, the messages due by then: no publishing
+                // thread to wake 10,000 times a second, and no hand-off to the loop per message.
+                Publisher pub = publisher;
+                long[] next = {0};
+                var task = publisherLoop.scheduleAtFixedRate(() -> {
+                    long now = System.nanoTime();
+                    long due = Math.min(now, end);
+                    while (next[0] < (long) ((due - start) / 1e9 * rate) + 1) {
+                        pub.publish(Payload.json(next[0], System.nanoTime(), size));
+                        published.set(++next[0]);
+                    }
+                }, 0, tick.toNanos(), TimeUnit.NANOSECONDS);
+                long now;
+                while ((now = System.nanoTime()) < end) {
+                    if (!measuring.get() && now >= warmEnd) {
+                        measureFrom.set(published.get());
+                        measuring.set(true);
+                        measureStart = now;
+                    }
+                    TimeUnit.NANOSECONDS.sleep(Math.min(end - now, 10_000_000));
+                }
+                task.cancel(false);
+                publisherLoop.submit(() -> { }).sync(); // the last tick has run: published is final
+                seq = published.get();
+            }
+            while (!loopPaced) {
                 long now = System.nanoTime();
                 if (now >= end) {
                     break;
