@@ -71,7 +71,7 @@ start_instance() {
   if ! grep -q "Switchboard started" "$log"; then
     echo "cluster.sh: instance $name did not start in 30 s; its log:" >&2; cat "$log" >&2
     # Where it is stuck, if it still runs.
-    kill -0 "$pid" 2>/dev/null && { echo "cluster.sh: its main thread:" >&2; jcmd "$pid" Thread.print 2>&1 | grep -A25 '^"main"' >&2; }
+    kill -0 "$pid" 2>/dev/null && { echo "cluster.sh: its main thread:" >&2; jcmd "$pid" Thread.print 2>&1 | grep -A25 '^"main"' >&2 || true; }
     exit 1
   fi
   printf -v "PORT_$name" '%s' "$(sed -nE 's/.*Switchboard started: public=[^:]+:([0-9]+).*/\1/p' "$log")"

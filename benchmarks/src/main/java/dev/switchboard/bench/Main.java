@@ -20,9 +20,10 @@ public final class Main {
               connect    --url=ws://H:P/ws --clients=N --connect-rate=R [--jwt-secret=S] [--hold=0s] [--warmup-clients=0]
               broadcast  --url=ws://H:P/ws --clients=N --rate=R|0 [--window=8] --size=100 --duration=10s
                          [--protocol=switchboard|raw] [--publish=ws|http --publish-url=URL --api-key=K] [--room=bench]
+                         [--pacer=loop|thread --tick=1ms (how --publish=ws is paced at a rate)]
               cluster    broadcast with --publish=http: --publish-url=http://A-admin/api/publish --url=ws://B/ws
               request    --url=ws://H:P/ws --clients=N --depth=D --handler=ping|controller [--module=echo] --duration=10s
-             [--rate=R (open-loop, requests/s in all)] [--protocol=switchboard|raw (echo servers)]
+             [--rate=R (open-loop, requests/s in all) --pacer=loop|thread --tick=1ms|100us] [--protocol=switchboard|raw (echo servers)]
               idle       --url=ws://H:P/ws --clients=N --duration=30s --server-pid=PID [--metrics-url=URL --api-key=K]
               common     --sources=4 (127.0.0.x source addresses) --threads=2 --connect-rate=2000 --warmup=1s
                          --server-pid=PID --label=NAME --out=results/NAME (writes .json .hlog .hgrm)

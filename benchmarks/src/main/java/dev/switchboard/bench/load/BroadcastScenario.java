@@ -78,6 +78,7 @@ public final class BroadcastScenario {
         AtomicInteger receivers = new AtomicInteger(c.clients);
         AtomicBoolean measuring = new AtomicBoolean();
 
+        Clients[] publisherClients = {null}; // closed in the finally below, however the run ends
         try (Run run = c.newRun(scenario); Clients clients = new Clients(c.url, c.threads, c.sources)) {
             Conn.Listener receiver = new Conn.Listener() {
                 @Override
@@ -140,6 +141,7 @@ public final class BroadcastScenario {
             io.netty.channel.EventLoop publisherLoop = null;
             if (publish.equals("ws")) {
                 pubClients = new Clients(URI.create(publishUrl), 1, 1);
+                publisherClients[0] = pubClients;
                 Conn p = pubClients.connect(c.clients, c.query().apply(c.clients), new Conn.Listener() {
                     @Override
                     public void onOpen(Conn conn) {
@@ -200,23 +202,29 @@ public final class BroadcastScenario {
                 Publisher pub = publisher;
                 long[] next = {0};
                 var task = publisherLoop.scheduleAtFixedRate(() -> {
-                    long now = System.nanoTime();
-                    long due = Math.min(now, end);
+                    // Message n is due at start + n / rate; those due before the end are sent, as the thread does.
+                    long due = Math.min(System.nanoTime(), end - 1);
                     while (next[0] < (long) ((due - start) / 1e9 * rate) + 1) {
                         pub.publish(Payload.json(next[0], System.nanoTime(), size));
                         published.set(++next[0]);
                     }
                 }, 0, tick.toNanos(), TimeUnit.NANOSECONDS);
-                long now;
-                while ((now = System.nanoTime()) < end) {
-                    if (!measuring.get() && now >= warmEnd) {
-                        measureFrom.set(published.get());
-                        measuring.set(true);
-                        measureStart = now;
+                try {
+                    long now;
+                    while ((now = System.nanoTime()) < end && !task.isDone()) {
+                        if (!measuring.get() && now >= warmEnd) {
+                            measureFrom.set(published.get());
+                            measuring.set(true);
+                            measureStart = now;
+                        }
+                        TimeUnit.NANOSECONDS.sleep(Math.min(end - now, 1_000_000));
                     }
-                    TimeUnit.NANOSECONDS.sleep(Math.min(end - now, 10_000_000));
+                    if (task.isDone() && task.cause() != null) {
+                        throw new IllegalStateException("the publisher stopped", task.cause());
+                    }
+                } finally {
+                    task.cancel(false);
                 }
-                task.cancel(false);
                 publisherLoop.submit(() -> { }).sync(); // the last tick has run: published is final
                 seq = published.get();
             }
@@ -276,11 +284,11 @@ public final class BroadcastScenario {
             double secs = measureStart == 0 ? 0 : (measureEnd - measureStart) / 1e9;
             run.result.put("deliveries_per_s", secs <= 0 ? 0 : Math.round(measured / secs));
             run.result.put("messages_per_s", secs <= 0 ? 0 : Math.round(measured / secs / open));
-            Map<String, Object> r = run.finish();
-            if (pubClients != null) {
-                pubClients.close();
+            return run.finish();
+        } finally {
+            if (publisherClients[0] != null) {
+                publisherClients[0].close();
             }
-            return r;
         }
     }
 

@@ -203,9 +203,9 @@ public final class RequestScenario {
     /** Writes {@code n} ≥ 0 in decimal, allocating nothing. */
 
     /**
-     * Sends {@code rate} requests a second round-robin over {@code conns} until {@code running} clears. The
-     * requests due in one tick (every 100 µs) go to each client event loop as one task, not one task (and one
-     * wake-up) per request: the generator shares the server's cores.
+     * {@code --pacer=thread}: sends {@code rate} requests a second round-robin over {@code conns} until
+     * {@code running} clears. The requests due in one {@code tick} (100 µs by default) go to each client event loop
+     * as one task, not one task (and one wake-up) per request: the generator shares the server's cores.
      */
     static Runnable pace(List<Conn> conns, double rate, Duration tick, AtomicBoolean running, AtomicBoolean measuring,
                          int depth, LongAdder refused, Consumer<Conn> send) {
@@ -261,21 +261,26 @@ public final class RequestScenario {
     /**
      * {@code --pacer=loop}: each client event loop paces its own connections' share of {@code rate} from a task
      * it schedules every {@code tick}, so sending wakes no other thread: no pacer thread, no cross-thread wake-up
-     * of the loops. Returns what stops it.
+     * of the loops. The rate is shared among the connections that have a channel (a connection that never
+     * opened has no loop); the scenario reports {@code open} and {@code failed} beside it. Returns what stops it,
+     * which fails if a loop's pacing task threw.
      */
     static Runnable paceOnLoops(List<Conn> conns, double rate, Duration tick, AtomicBoolean measuring, int depth,
                                 LongAdder refused, Consumer<Conn> send) {
         Map<EventLoop, List<Conn>> byLoop = new IdentityHashMap<>();
+        int paced = 0;
         for (Conn c : conns) {
             if (c.channel() != null) {
                 byLoop.computeIfAbsent(c.channel().eventLoop(), l -> new ArrayList<>()).add(c);
+                paced++;
             }
         }
-        List<java.util.concurrent.ScheduledFuture<?>> tasks = new ArrayList<>();
+        int total = Math.max(1, paced);
+        List<io.netty.util.concurrent.ScheduledFuture<?>> tasks = new ArrayList<>();
         long start = System.nanoTime();
         for (Map.Entry<EventLoop, List<Conn>> e : byLoop.entrySet()) {
             List<Conn> mine = e.getValue();
-            double share = rate * mine.size() / conns.size();
+            double share = rate * mine.size() / total;
             long[] sent = {0};
             int[] next = {0};
             tasks.add(e.getKey().scheduleAtFixedRate(() -> {
@@ -294,6 +299,13 @@ public final class RequestScenario {
                 }
             }, tick.toNanos(), tick.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS));
         }
-        return () -> tasks.forEach(f -> f.cancel(false));
+        return () -> {
+            for (var f : tasks) {
+                if (f.isDone() && f.cause() != null) {
+                    throw new IllegalStateException("a client loop stopped pacing", f.cause());
+                }
+                f.cancel(false);
+            }
+        };
     }
 }

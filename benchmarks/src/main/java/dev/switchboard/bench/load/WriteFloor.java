@@ -66,25 +66,31 @@ public final class WriteFloor {
 
         List<SocketChannel> senders = new ArrayList<>(sockets);
         List<SocketChannel> receivers = new ArrayList<>(sockets);
-        try (ServerSocketChannel listen = ServerSocketChannel.open()) {
-            listen.bind(new InetSocketAddress("127.0.0.1", 0), sockets);
-            for (int i = 0; i < sockets; i++) {
-                SocketChannel c = SocketChannel.open(listen.getLocalAddress());
-                receivers.add(c);
-                SocketChannel s = listen.accept();
-                s.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                senders.add(s);
-                if ((i + 1) % 1000 == 0) {
-                    out.printf("connected %d/%d%n", i + 1, sockets);
+        try {
+            try (ServerSocketChannel listen = ServerSocketChannel.open()) {
+                listen.bind(new InetSocketAddress("127.0.0.1", 0), sockets);
+                for (int i = 0; i < sockets; i++) {
+                    SocketChannel c = SocketChannel.open(listen.getLocalAddress());
+                    receivers.add(c);
+                    c.configureBlocking(false);
+                    SocketChannel s = listen.accept();
+                    senders.add(s);
+                    s.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                    // Non-blocking, as a server's sockets are: a full buffer shows as a write of 0, not a hang.
+                    s.configureBlocking(false);
+                    if ((i + 1) % 1000 == 0) {
+                        out.printf("connected %d/%d%n", i + 1, sockets);
+                    }
                 }
             }
-        }
-        try {
             Result r = measure(senders, receivers, size, rounds, interval, awake, out);
             out.printf(Locale.ROOT, "write-floor: %d sockets, %d B, reader %s, %d rounds %s apart%n", sockets, size,
                     reader, rounds, interval);
             out.printf(Locale.ROOT, "  writes of one round (median of rounds): %.2f ms, %.2f us per write "
                     + "(writer CPU %.2f us per write)%n", r.roundMs, r.usPerWrite, r.cpuUsPerWrite);
+            if (r.bytesReceived != (long) sockets * size * rounds) {
+                throw new IOException("received " + r.bytesReceived + " bytes, expected " + (long) sockets * size * rounds);
+            }
             if (awake) {
                 out.printf(Locale.ROOT, "  received (median of rounds): 50 %% of sockets by %.2f ms, 99 %% by %.2f ms,"
                         + " all by %.2f ms after the round began%n", r.p50Ms, r.p99Ms, r.maxMs);
@@ -103,7 +109,7 @@ public final class WriteFloor {
 
     /** Medians over the rounds; {@code p50Ms}, {@code p99Ms}, {@code maxMs} are 0 with a parked reader. */
     public record Result(double roundMs, double usPerWrite, double cpuUsPerWrite, double p50Ms, double p99Ms, double maxMs,
-                  String perRound) {
+                         String perRound, long bytesReceived) {
     }
 
     static Result measure(List<SocketChannel> senders, List<SocketChannel> receivers, int size, int rounds,
@@ -119,6 +125,7 @@ public final class WriteFloor {
         double[] p50 = new double[rounds];
         double[] p99 = new double[rounds];
         double[] max = new double[rounds];
+        long drained = 0;
         Reader r = awake ? new Reader(receivers, size) : null;
         if (r != null) {
             r.start();
@@ -155,7 +162,7 @@ public final class WriteFloor {
                     p99[round] = at[(int) Math.ceil(0.99 * n) - 1] / 1e6;
                     max[round] = at[n - 1] / 1e6;
                 } else {
-                    drain(receivers, size);
+                    drained += drain(receivers, size, Duration.ofSeconds(30));
                 }
                 out.printf(Locale.ROOT, "round %d/%d: %d writes in %.2f ms%s%n", round + 1, rounds, n, roundMs[round],
                         r == null ? "" : String.format(Locale.ROOT, ", 99 %% received by %.2f ms", p99[round]));
@@ -172,7 +179,7 @@ public final class WriteFloor {
         }
         double median = median(roundMs);
         return new Result(median, median * 1e3 / n, median(cpuUs), median(p50), median(p99), median(max),
-                per.toString());
+                per.toString(), r != null ? r.bytes() : drained);
     }
 
     /**
@@ -186,16 +193,29 @@ public final class WriteFloor {
         Thread.sleep(every - now % every);
     }
 
-    private static void drain(List<SocketChannel> receivers, int size) throws IOException {
+    /** Reads one message from each receiver (non-blocking, within {@code timeout}); returns the bytes read. */
+    private static long drain(List<SocketChannel> receivers, int size, Duration timeout) throws IOException {
         ByteBuffer b = ByteBuffer.allocateDirect(size);
-        for (SocketChannel c : receivers) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long bytes = 0;
+        for (int i = 0; i < receivers.size(); i++) {
             b.clear();
             while (b.hasRemaining()) {
-                if (c.read(b) < 0) {
-                    throw new IOException("receiver closed");
+                int read = receivers.get(i).read(b);
+                if (read < 0) {
+                    throw new IOException("receiver " + i + " closed");
+                }
+                if (read == 0) {
+                    if (System.nanoTime() - deadline > 0) {
+                        throw new IOException("receiver " + i + " got " + b.position() + " of " + size + " bytes in "
+                                + timeout);
+                    }
+                    Thread.onSpinWait();
                 }
             }
+            bytes += size;
         }
+        return bytes;
     }
 
     static double median(double[] v) {
@@ -211,6 +231,7 @@ public final class WriteFloor {
         private final long[] arrived;
         private final int[] got;
         private final AtomicInteger complete = new AtomicInteger();
+        private final java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
         private volatile CountDownLatch done = new CountDownLatch(1);
         volatile long roundStart;
         private final Selector selector;
@@ -224,9 +245,7 @@ public final class WriteFloor {
             this.got = new int[receivers.size()];
             this.selector = Selector.open();
             for (int i = 0; i < receivers.size(); i++) {
-                SocketChannel c = receivers.get(i);
-                c.configureBlocking(false);
-                c.register(selector, SelectionKey.OP_READ, i);
+                receivers.get(i).register(selector, SelectionKey.OP_READ, i);
             }
         }
 
@@ -234,6 +253,10 @@ public final class WriteFloor {
             Arrays.fill(got, 0);
             complete.set(0);
             done = new CountDownLatch(1);
+        }
+
+        long bytes() {
+            return bytes.get();
         }
 
         long[] await(Duration timeout) throws InterruptedException, IOException {
@@ -253,7 +276,6 @@ public final class WriteFloor {
                         continue;
                     }
                     long start = roundStart; // read first: publishes the round's arm() to this thread
-                    long now = System.nanoTime();
                     var it = selector.selectedKeys().iterator();
                     while (it.hasNext()) {
                         SelectionKey k = it.next();
@@ -261,9 +283,14 @@ public final class WriteFloor {
                         int i = (Integer) k.attachment();
                         b.clear();
                         int read = ((SocketChannel) k.channel()).read(b);
+                        long now = System.nanoTime();
                         if (read < 0) {
                             return;
                         }
+                        if (read == 0) {
+                            continue;
+                        }
+                        bytes.addAndGet(read);
                         got[i] += read;
                         if (got[i] == size) {
                             arrived[i] = now - start;
