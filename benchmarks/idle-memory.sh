@@ -5,6 +5,7 @@
 # most per round. With rounds=2 the connections are closed after the first measurement and opened again, and the
 # second round is measured from the baseline after the first: a server that has already held N connections (its
 # heap grown, the pages its garbage touched already resident) against one that starts cold.
+# SERVER_JAR picks another build of the standalone jar (default gateway-server/target/switchboard.jar).
 # SERVER_JAVA_OPTS is passed to the server JVM, e.g. "-Xms1g -Xmx1g -XX:+AlwaysPreTouch" so that every heap
 # page is resident before the baseline: RSS growth is then what lies outside the heap (direct buffers, native).
 # PSS is printed beside RSS: a page mapped several times (ZGC maps its heap three times on JDK 17) counts once in
@@ -20,7 +21,7 @@ for v in "$N" "$ROUNDS"; do
 done
 ((N <= 19000)) || { echo "idle-memory.sh: at most 19000 connections (one process may open 20000 files)" >&2; exit 2; }
 tmp=$(mktemp -d)
-java ${SERVER_JAVA_OPTS:-} -jar gateway-server/target/switchboard.jar --host=127.0.0.1 --port=0 --admin.port=0 --admin.api-key=k \
+java ${SERVER_JAVA_OPTS:-} -jar "${SERVER_JAR:-gateway-server/target/switchboard.jar}" --host=127.0.0.1 --port=0 --admin.port=0 --admin.api-key=k \
   --max-connections-per-ip=100000 > "$tmp/server.log" 2>&1 &
 SP=$!
 for _ in $(seq 1 50); do grep -q "Switchboard started" "$tmp/server.log" && break; sleep 0.2; done

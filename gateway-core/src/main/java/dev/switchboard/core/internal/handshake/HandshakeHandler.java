@@ -27,9 +27,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -153,7 +151,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
             token = first(params, "trongateToken");
         }
         AuthRequest authRequest = new AuthRequest(token, first(params, "user_id"), first(params, "fingerprint"), ip,
-                origin, path, headers(req));
+                origin, path, new HeaderView(req.headers()));
 
         ctx.channel().config().setAutoRead(false);
         CompletionStage<AuthResult> stage;
@@ -245,14 +243,6 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     private static String first(Map<String, List<String>> params, String name) {
         List<String> v = params.get(name);
         return v == null || v.isEmpty() || v.get(0).isEmpty() ? null : v.get(0);
-    }
-
-    private static Map<String, String> headers(HttpRequest req) {
-        Map<String, String> out = new HashMap<>();
-        for (Map.Entry<String, String> e : req.headers()) {
-            out.putIfAbsent(e.getKey().toLowerCase(Locale.ROOT), e.getValue());
-        }
-        return out;
     }
 
     @Override

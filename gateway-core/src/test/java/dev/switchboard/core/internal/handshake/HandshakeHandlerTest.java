@@ -77,6 +77,9 @@ class HandshakeHandlerTest {
             assertThat(r.fingerprint()).isEqualTo("fp");
             // EmbeddedChannel's peer is not an IP, so the forwarded chain is not believed.
             assertThat(r.toString()).doesNotContain("secret");
+            // The authenticator sees the headers under lower-case names (read from the request, not copied).
+            assertThat(r.headers()).containsEntry("x-forwarded-for", "203.0.113.9, 10.0.0.1")
+                    .containsEntry("upgrade", "websocket").doesNotContainKey("Upgrade");
         });
         assertThat(installed).containsExactly("handshake");
         assertThat(ch.pipeline().get("handshake")).isNull();
