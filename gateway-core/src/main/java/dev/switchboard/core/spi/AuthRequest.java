@@ -11,7 +11,8 @@ import java.util.Map;
  * @param remoteAddress the client's address (after trusted proxies)
  * @param origin the {@code Origin} header, or {@code null}
  * @param path the request path, without query
- * @param headers request headers, names in lower case, first value of each
+ * @param headers request headers, names in lower case, first value of each; read-only (a view of the request's
+ *                headers: look names up in lower case)
  */
 public record AuthRequest(String token, String claimedUserId, String fingerprint, String remoteAddress,
                           String origin, String path, Map<String, String> headers) {
