@@ -11,7 +11,8 @@ import java.util.Set;
 /**
  * The request headers as {@link dev.switchboard.core.spi.AuthRequest#headers()} promises them (names in lower case,
  * the first value of each, read-only), read from Netty's headers when asked instead of copied into a map on every
- * handshake: the built-in authenticators read none of them, and the copy was ~730 bytes of garbage per connection.
+ * handshake: the built-in authenticators read none of them, and the copy was ~730 bytes of garbage per connection
+ * (JFR allocation samples). It keeps the request's headers alive for as long as it is referenced.
  * A lookup goes straight to Netty's headers; iterating builds the map once.
  */
 final class HeaderView extends AbstractMap<String, String> {
@@ -23,32 +24,41 @@ final class HeaderView extends AbstractMap<String, String> {
         this.headers = headers;
     }
 
-    /** Only lower-case names are keys, as in the copied map this view stands for. */
-    private static boolean isKey(Object key) {
+    /** 1: a name Netty's headers can answer directly (lower-case ASCII); 0: not a key; -1: ask the copy. */
+    private static int kind(Object key) {
         if (!(key instanceof String s)) {
-            return false;
+            return 0;
         }
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c >= 'A' && c <= 'Z') {
-                return false;
+                return 0; // names are keys in lower case only, as in the copied map this view stands for
+            }
+            if (c >= 0x80) {
+                return -1; // Netty folds ASCII case only: let the copy (lower-cased by Java) decide
             }
         }
-        return true;
+        return 1;
     }
 
     @Override
     public String get(Object key) {
-        return isKey(key) ? headers.get((String) key) : null;
+        int k = kind(key);
+        return k == 1 ? headers.get((String) key) : k == 0 ? null : copy().get(key);
     }
 
     @Override
     public boolean containsKey(Object key) {
-        return isKey(key) && headers.contains((String) key);
+        int k = kind(key);
+        return k == 1 ? headers.contains((String) key) : k != 0 && copy().containsKey(key);
     }
 
     @Override
     public Set<Entry<String, String>> entrySet() {
+        return copy().entrySet();
+    }
+
+    private Map<String, String> copy() {
         Map<String, String> m = copy;
         if (m == null) {
             Map<String, String> built = new HashMap<>();
@@ -57,6 +67,6 @@ final class HeaderView extends AbstractMap<String, String> {
             }
             copy = m = Collections.unmodifiableMap(built);
         }
-        return m.entrySet();
+        return m;
     }
 }
