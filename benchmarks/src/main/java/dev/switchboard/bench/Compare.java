@@ -241,10 +241,15 @@ public final class Compare {
                 m.put(k, median(rs, "latency_us." + k));
             }
             m.put("loss_pct", median(rs, "loss_pct"));
-            m.put("client_cpu_pct", median(rs, "client_cpu_pct"));
-            m.put("server_cpu_pct", median(rs, "server_cpu_pct"));
+            // CPU over the measured window when the runs have it (since the fourth session): the warm-up, when the
+            // JIT compilers run, is left out, as it is from the throughput. Older result files: the whole run.
+            boolean window = rs.stream().allMatch(r -> r.has("server_cpu_ms_window") && r.has("window_items"));
+            m.put("client_cpu_pct", median(rs, window ? "client_cpu_pct_window" : "client_cpu_pct"));
+            m.put("server_cpu_pct", median(rs, window ? "server_cpu_pct_window" : "server_cpu_pct"));
             // Server CPU per delivery: the efficiency figure when a fixed rate leaves every server unsaturated.
-            double[] perItem = rs.stream().mapToDouble(r -> at(r, "server_cpu_ms") * 1e6 / Math.max(1, at(r, countKey)))
+            double[] perItem = rs.stream().mapToDouble(r -> window
+                            ? at(r, "server_cpu_ms_window") * 1e6 / Math.max(1, at(r, "window_items"))
+                            : at(r, "server_cpu_ms") * 1e6 / Math.max(1, at(r, countKey)))
                     .sorted().toArray();
             m.put("server_cpu_ns_per_item", perItem.length == 0 ? Double.NaN : perItem[perItem.length / 2]);
             med.put(s, m);

@@ -219,6 +219,9 @@ class LoadScenariosIT {
         assertThat(num(r, "errors")).isZero();
         // Paced, not closed-loop: about the offered 400/s, far below what 4 connections reach unpaced.
         assertThat(num(r, "round_trips_per_s")).isBetween(200L, 600L);
+        // The replies counted in the measured window (1 s of 1.3 s), over which CPU is also reported.
+        assertThat(num(r, "window_items")).isBetween(200L, 600L);
+        assertThat(r).containsKey("client_cpu_pct_window");
         assertThat(num(r, "offered_per_s")).isEqualTo(400);
     }
 

@@ -215,6 +215,7 @@ public final class BroadcastScenario {
                         if (!measuring.get() && now >= warmEnd) {
                             measureFrom.set(published.get());
                             measuring.set(true);
+                            run.windowStarts();
                             measureStart = now;
                         }
                         TimeUnit.NANOSECONDS.sleep(Math.min(end - now, 1_000_000));
@@ -236,6 +237,7 @@ public final class BroadcastScenario {
                 if (!measuring.get() && now >= warmEnd) {
                     measureFrom.set(seq);
                     measuring.set(true);
+                    run.windowStarts();
                     measureStart = now;
                 }
                 if (rate <= 0) {
@@ -259,6 +261,7 @@ public final class BroadcastScenario {
             long measureEnd = System.nanoTime();
             measuring.set(false);
             long measured = windowReceived.sum();
+            run.windowEnds(measured);
             long expected = seq * open;
             long until = System.nanoTime() + drain.toNanos();
             while (received.sum() < expected && System.nanoTime() < until) {

@@ -173,9 +173,11 @@ public final class RequestScenario {
             }
             Thread.sleep(warmup.toMillis());
             measuring.set(true);
+            run.windowStarts();
             long t0 = System.nanoTime();
             Thread.sleep(c.duration.toMillis());
             measuring.set(false);
+            run.windowEnds(measured.sum());
             long secs = System.nanoTime() - t0;
             running.set(false);
             stopPacing.run();

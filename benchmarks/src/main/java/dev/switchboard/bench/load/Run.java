@@ -75,6 +75,33 @@ public final class Run implements AutoCloseable {
         result.put("loadavg_before", loadBefore);
     }
 
+    private Sys.CpuMeter serverCpuWindow;
+    private Sys.CpuMeter selfCpuWindow;
+
+    /**
+     * Marks the start of the measured window: CPU is then also reported for the window alone
+     * ({@code *_window}), without the warm-up, when the JIT compilers take their share.
+     */
+    public void windowStarts() {
+        selfCpuWindow = new Sys.CpuMeter(Sys.selfPid());
+        if (serverPid > 0) {
+            serverCpuWindow = new Sys.CpuMeter(serverPid);
+        }
+    }
+
+    /** Marks the end of the measured window, in which {@code items} replies or deliveries were counted. */
+    public void windowEnds(long items) {
+        if (selfCpuWindow == null) {
+            return;
+        }
+        result.put("window_items", items);
+        result.put("client_cpu_pct_window", Math.round(selfCpuWindow.overall()));
+        if (serverCpuWindow != null) {
+            result.put("server_cpu_pct_window", Math.round(serverCpuWindow.overall()));
+            result.put("server_cpu_ms_window", serverCpuWindow.usedNanos() / 1_000_000);
+        }
+    }
+
     /** Starts the server CPU meter (call when the server is up and idle, right before the load). */
     public void watchServer() {
         if (serverPid > 0) {
