@@ -20,8 +20,10 @@ for v in "$N" "$ROUNDS"; do
   [[ $v =~ ^[1-9][0-9]*$ ]] || { echo "idle-memory.sh: expected [connections] [rounds] as positive integers, got '$v'" >&2; exit 2; }
 done
 ((N <= 19000)) || { echo "idle-memory.sh: at most 19000 connections (one process may open 20000 files)" >&2; exit 2; }
+JAR=${SERVER_JAR:-gateway-server/target/switchboard.jar}
+[[ -f $JAR ]] || { echo "idle-memory.sh: no server jar at '$JAR' (build it: ./mvnw -B -q -DskipTests package, or set SERVER_JAR)" >&2; exit 2; }
 tmp=$(mktemp -d)
-java ${SERVER_JAVA_OPTS:-} -jar "${SERVER_JAR:-gateway-server/target/switchboard.jar}" --host=127.0.0.1 --port=0 --admin.port=0 --admin.api-key=k \
+java ${SERVER_JAVA_OPTS:-} -jar "$JAR" --host=127.0.0.1 --port=0 --admin.port=0 --admin.api-key=k \
   --max-connections-per-ip=100000 > "$tmp/server.log" 2>&1 &
 SP=$!
 for _ in $(seq 1 50); do grep -q "Switchboard started" "$tmp/server.log" && break; sleep 0.2; done

@@ -61,21 +61,29 @@ public final class Args {
     }
 
     /** Durations as {@code 10s}, {@code 500ms}, {@code 2m} or plain seconds. */
+    /** A duration: {@code 100us}, {@code 5ms}, {@code 1.5s}, {@code 2m}, or a bare number of seconds. */
     public Duration duration(String key, Duration def) {
         String v = str(key, null);
         if (v == null) {
             return def;
         }
-        if (v.endsWith("ms")) {
-            return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+        try {
+            if (v.endsWith("us")) {
+                return Duration.ofNanos((long) (Double.parseDouble(v.substring(0, v.length() - 2)) * 1000));
+            }
+            if (v.endsWith("ms")) {
+                return Duration.ofNanos((long) (Double.parseDouble(v.substring(0, v.length() - 2)) * 1_000_000));
+            }
+            if (v.endsWith("s")) {
+                return Duration.ofMillis((long) (Double.parseDouble(v.substring(0, v.length() - 1)) * 1000));
+            }
+            if (v.endsWith("m")) {
+                return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)) * 60);
+            }
+            return Duration.ofMillis((long) (Double.parseDouble(v) * 1000));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + key + "=" + v + " (expected a duration: 100us, 5ms, 1.5s, 2m)");
         }
-        if (v.endsWith("s")) {
-            return Duration.ofMillis((long) (Double.parseDouble(v.substring(0, v.length() - 1)) * 1000));
-        }
-        if (v.endsWith("m")) {
-            return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)) * 60);
-        }
-        return Duration.ofMillis((long) (Double.parseDouble(v) * 1000));
     }
 
     /** Fails on options nobody asked for (a typo would otherwise silently fall back to a default). */

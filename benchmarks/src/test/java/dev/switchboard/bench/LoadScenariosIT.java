@@ -255,6 +255,10 @@ class LoadScenariosIT {
                 "--rate=10", "--pacer=burst"), System.out)).hasMessageContaining("--pacer=burst");
         assertThatThrownBy(() -> BroadcastScenario.run("broadcast", args("broadcast-bad", "--url=" + gateway.url("/ws"),
                 "--pacer=burst"), System.out)).hasMessageContaining("--pacer=burst");
+        assertThatThrownBy(() -> BroadcastScenario.run("broadcast", args("broadcast-bad", "--url=" + gateway.url("/ws"),
+                "--tick=5us"), System.out)).hasMessageContaining("--tick=PT0.000005S (expected: 10us..100ms)");
+        assertThatThrownBy(() -> BroadcastScenario.run("broadcast", args("broadcast-bad", "--url=" + gateway.url("/ws"),
+                "--tick=soon"), System.out)).hasMessageContaining("--tick=soon (expected a duration");
         assertThatThrownBy(() -> RequestScenario.run(args("request-bad", "--url=" + gateway.url("/ws"),
                 "--rate=10", "--tick=1s"), System.out)).hasMessageContaining("--tick=");
         assertThatThrownBy(() -> Compare.main(new Args(new String[] {"--servers=switchboard,switchboard-alt",

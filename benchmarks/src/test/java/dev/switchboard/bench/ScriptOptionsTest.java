@@ -38,6 +38,18 @@ class ScriptOptionsTest {
     }
 
     @Test
+    void idleMemoryRefusesAServerJarThatIsNotThere() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("bash", "idle-memory.sh", "10").directory(new java.io.File("."))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().put("SERVER_JAR", "/nonexistent/switchboard.jar");
+        Process p = pb.start();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(2);
+        assertThat(err).contains("no server jar at '/nonexistent/switchboard.jar'");
+    }
+
+    @Test
     void clusterRefusesABadProfileLengthOrRunCount() throws Exception {
         Outcome sched = run("cluster.sh", "--sched-profile=soon");
         assertThat(sched.code()).isEqualTo(2);
