@@ -7,6 +7,7 @@ import com.codahale.metrics.Timer;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -25,6 +26,8 @@ public final class DispatchTimer extends Timer {
     private static final long MAX_TICKS = TimeUnit.HOURS.toNanos(1) / TICK;
 
     private final Histogram histogram = new Histogram(new HdrReservoir());
+    /** Requests counted without a duration ({@link #countUntimed}). */
+    private final LongAdder untimed = new LongAdder();
     private final LongSupplier clock;
     private final long start;
     // Rates, guarded by this.
@@ -50,6 +53,18 @@ public final class DispatchTimer extends Timer {
             histogram.update(unit.toNanos(duration));
         }
     }
+
+    /**
+     * Counts a request whose duration was not measured: the dispatcher times one synchronous answer in
+     * {@link #SAMPLE_ONE_IN}, since such an answer takes well under a microsecond and the clock read to time it
+     * costs about as much. The count (and so the rates) stays exact; the quantiles come from the sample.
+     */
+    public void countUntimed() {
+        untimed.increment();
+    }
+
+    /** One synchronous dispatch in this many is timed (a power of two). */
+    public static final int SAMPLE_ONE_IN = 16;
 
     @Override
     public void update(Duration duration) {
@@ -86,7 +101,7 @@ public final class DispatchTimer extends Timer {
 
     @Override
     public long getCount() {
-        return histogram.getCount();
+        return histogram.getCount() + untimed.sum();
     }
 
     @Override
@@ -126,7 +141,7 @@ public final class DispatchTimer extends Timer {
             return;
         }
         lastTick += ticks * TICK;
-        long count = histogram.getCount();
+        long count = getCount();
         long delta = count - counted;
         counted = count;
         long replayed = Math.min(ticks, MAX_TICKS);

@@ -36,6 +36,27 @@ class DispatchTimerTest {
     }
 
     @Test
+    void requestsCountedUntimedCountInTheRatesButNotInTheQuantiles() {
+        AtomicLong now = new AtomicLong(1_000_000_000L);
+        DispatchTimer t = new DispatchTimer(now::get);
+        for (int second = 1; second <= 600; second++) { // ten minutes at 160 requests a second, one in 16 timed
+            for (int i = 0; i < 160; i++) {
+                if (i % DispatchTimer.SAMPLE_ONE_IN == 0) {
+                    t.update(3, TimeUnit.MICROSECONDS);
+                } else {
+                    t.countUntimed();
+                }
+            }
+            now.addAndGet(TimeUnit.SECONDS.toNanos(1));
+        }
+        assertThat(t.getCount()).isEqualTo(96_000);
+        assertThat(t.getOneMinuteRate()).isCloseTo(160, within(3.0));
+        assertThat(t.getMeanRate()).isCloseTo(160, within(1.0));
+        assertThat(t.getSnapshot().size()).isEqualTo(6_000);
+        assertThat(t.getSnapshot().getMin()).isBetween(2_970L, 3_030L);
+    }
+
+    @Test
     void aSteadyRateReadsAsThatRateHoweverOftenItIsRead() {
         for (int readEverySeconds : new int[] {1, 15, 60}) {
             AtomicLong now = new AtomicLong(1_000_000_000L);

@@ -16,6 +16,7 @@ public final class Replies {
     private static final byte[] REPLY = Frames.jsonString("reply");
     private static final byte[] ERROR = Frames.jsonString("error");
     private static final byte[] STATE = Frames.jsonString("state");
+    private static final byte[] REPLY_HEAD = Frames.headWithId(REPLY);
 
     private Replies() {
     }
@@ -31,18 +32,43 @@ public final class Replies {
         return Frames.envelope(alloc, STATE, null, stateMessage(p));
     }
 
-    /** A reply value already encoded as JSON, for constant answers such as {@code "pong"}. */
-    public record Encoded(byte[] json) {
+    /**
+     * A reply value already encoded as JSON, for constant answers such as {@code "pong"}; the end of the frame
+     * that carries it is joined once, here.
+     */
+    public static final class Encoded {
+        private final byte[] json;
+        private final byte[] tail;
+
+        public Encoded(byte[] json) {
+            this.json = json.clone();
+            this.tail = Frames.messageTail(this.json);
+        }
+
+        /** The value as JSON (a copy). */
+        public byte[] json() {
+            return json.clone();
+        }
     }
 
     /** Writes and flushes a {@code reply} carrying {@code value} ({@link Encoded} is written as it is). */
     public static void reply(Channel ch, JsonNode id, Object value) throws JsonProcessingException {
-        byte[] json = value instanceof Encoded e ? e.json() : MAPPER.writeValueAsBytes(value);
-        ch.writeAndFlush(frame(ch, REPLY, id, json), ch.voidPromise());
+        ByteBuf frame;
+        if (value instanceof Encoded e) {
+            frame = isLong(id) ? Frames.joined(ch.alloc(), REPLY_HEAD, id.longValue(), e.tail)
+                    : frame(ch, REPLY, id, e.json);
+        } else {
+            frame = frame(ch, REPLY, id, MAPPER.writeValueAsBytes(value));
+        }
+        ch.writeAndFlush(frame, ch.voidPromise());
+    }
+
+    private static boolean isLong(JsonNode id) {
+        return id != null && id.isIntegralNumber() && id.canConvertToLong();
     }
 
     private static ByteBuf frame(Channel ch, byte[] channel, JsonNode id, byte[] json) {
-        if (id != null && id.isIntegralNumber() && id.canConvertToLong()) {
+        if (isLong(id)) {
             // The JS client's ids are small integers: written as digits, no serializer and no string.
             return Frames.envelope(ch.alloc(), channel, id.longValue(), json);
         }

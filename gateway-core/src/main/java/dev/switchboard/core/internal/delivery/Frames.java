@@ -61,7 +61,52 @@ public final class Frames {
         return frame;
     }
 
-    /** Writes {@code n} in decimal ASCII, as JSON writes an integer, without an intermediate string. */
+    /** Returns {@code {"channel":<channel>,"id":}, the start of a frame with an id, for {@link #joined}. */
+    public static byte[] headWithId(byte[] channel) {
+        return concat(CHANNEL, channel, ID);
+    }
+
+    /** Returns {@code ,"message":<message>}}, the end of a frame, for {@link #joined}. */
+    public static byte[] messageTail(byte[] message) {
+        return concat(MESSAGE, message, new byte[] {'}'});
+    }
+
+    /**
+     * As {@link #envelope(ByteBufAllocator, byte[], long, byte[])} from parts joined beforehand (a constant
+     * answer such as {@code pong}): two copies and the id's digits instead of six copies.
+     *
+     * @param head {@link #headWithId} of the channel name
+     * @param tail {@link #messageTail} of the message
+     */
+    public static ByteBuf joined(ByteBufAllocator alloc, byte[] head, long id, byte[] tail) {
+        int length = head.length + decimalLength(id) + tail.length;
+        ByteBuf frame = alloc.directBuffer(headerLength(length) + length);
+        writeHeader(frame, length);
+        frame.writeBytes(head);
+        writeDecimal(frame, id);
+        return frame.writeBytes(tail);
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        int n = 0;
+        for (byte[] p : parts) {
+            n += p.length;
+        }
+        byte[] out = new byte[n];
+        int at = 0;
+        for (byte[] p : parts) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        return out;
+    }
+
+    /**
+     * Writes {@code n} in decimal ASCII, as JSON writes an integer, without an intermediate string. Up to eight
+     * digits (ids below 100,000,000, the usual case) are packed into one {@code long} with int arithmetic and
+     * stored at once when the buffer has eight bytes of room (the bytes past the digits are left unwritten,
+     * beyond the writer index); otherwise the digits are written one by one.
+     */
     public static void writeDecimal(ByteBuf b, long n) {
         if (n < 0) {
             if (n == Long.MIN_VALUE) {
@@ -70,6 +115,20 @@ public final class Frames {
             }
             b.writeByte('-');
             n = -n;
+        }
+        if (n < 100_000_000L && b.writableBytes() >= Long.BYTES) {
+            int v = (int) n;
+            int digits = digitsOf(v);
+            long packed = 0;
+            for (int i = 0; i < digits; i++) {
+                int q = v / 10;
+                packed |= (long) ('0' + v - q * 10) << (i << 3);
+                v = q;
+            }
+            int at = b.writerIndex();
+            b.setLong(at, packed << ((Long.BYTES - digits) << 3)); // big-endian: the first digit first
+            b.writerIndex(at + digits);
+            return;
         }
         int digits = decimalLength(n);
         int at = b.writerIndex() + digits;
@@ -81,10 +140,19 @@ public final class Frames {
         b.writerIndex(at);
     }
 
+    /** The digits of {@code 0 <= v < 100,000,000}. */
+    private static int digitsOf(int v) {
+        return v < 10_000 ? (v < 100 ? (v < 10 ? 1 : 2) : (v < 1_000 ? 3 : 4))
+                : (v < 1_000_000 ? (v < 100_000 ? 5 : 6) : (v < 10_000_000 ? 7 : 8));
+    }
+
     /** The number of characters {@link #writeDecimal} writes for {@code n}. */
     static int decimalLength(long n) {
         if (n == Long.MIN_VALUE) {
             return 20;
+        }
+        if (n >= 0 && n < 100_000_000L) {
+            return digitsOf((int) n);
         }
         int length = n < 0 ? 2 : 1;
         for (long v = Math.abs(n); v >= 10; v /= 10) {

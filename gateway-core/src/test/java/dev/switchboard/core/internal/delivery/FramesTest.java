@@ -34,25 +34,45 @@ class FramesTest {
     @ValueSource(ints = {0, 90, 125, 126, 127, 65535, 65536})
     void envelopeWithAnIntegerIdIsTheSameFrame(int padding) {
         byte[] message = ("\"" + "a".repeat(padding) + "\"").getBytes(StandardCharsets.UTF_8);
-        for (long id : new long[] {0, 7, -7, 1_000_003, Long.MAX_VALUE, Long.MIN_VALUE}) {
+        for (long id : new long[] {0, 7, -7, 1_000_003, 99_999_999, 100_000_000, Long.MAX_VALUE, Long.MIN_VALUE}) {
             ByteBuf digits = Frames.envelope(UnpooledByteBufAllocator.DEFAULT, Frames.jsonString("reply"), id, message);
             ByteBuf bytes = Frames.envelope(UnpooledByteBufAllocator.DEFAULT, Frames.jsonString("reply"),
                     Long.toString(id).getBytes(StandardCharsets.US_ASCII), message);
+            ByteBuf joined = Frames.joined(UnpooledByteBufAllocator.DEFAULT,
+                    Frames.headWithId(Frames.jsonString("reply")), id, Frames.messageTail(message));
             assertThat(ByteBufUtil.hexDump(digits)).as("id %d", id).isEqualTo(ByteBufUtil.hexDump(bytes));
+            assertThat(ByteBufUtil.hexDump(joined)).as("joined, id %d", id).isEqualTo(ByteBufUtil.hexDump(bytes));
             assertThat(digits.writableBytes()).as("sized exactly").isZero();
+            assertThat(joined.writableBytes()).as("joined, sized exactly").isZero();
             digits.release();
             bytes.release();
+            joined.release();
         }
     }
 
     @Test
     void decimalsAreWrittenAsLongToStringWritesThem() {
-        for (long n : new long[] {0, 7, 9, 10, 99, 100, -1, -10, 1_000_003, 1_234_567_890_123L, Long.MAX_VALUE, Long.MIN_VALUE}) {
-            ByteBuf b = Unpooled.buffer(1).writeByte('x');
-            Frames.writeDecimal(b, n);
-            assertThat(b.toString(StandardCharsets.US_ASCII)).isEqualTo("x" + n);
-            assertThat(Frames.decimalLength(n)).isEqualTo(Long.toString(n).length());
-            b.release();
+        java.util.List<Long> numbers = new java.util.ArrayList<>(java.util.List.of(1_234_567_890_123L, 12_345_678L,
+                87_654_321L, Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE + 1));
+        for (long p = 1; p <= 1_000_000_000_000L; p *= 10) { // every digit count, at both ends
+            for (long n : new long[] {p - 1, p, p + 1, 2 * p - 1}) {
+                numbers.add(n);
+                numbers.add(-n);
+            }
+        }
+        for (long n : numbers) {
+            // Tight: grown as it goes, digit by digit. Roomy: eight bytes stored at once, with a byte after.
+            ByteBuf tight = Unpooled.buffer(1).writeByte('x');
+            ByteBuf roomy = Unpooled.buffer(64).writeByte('x');
+            roomy.setBytes(1, new byte[63]);
+            Frames.writeDecimal(tight, n);
+            Frames.writeDecimal(roomy, n);
+            roomy.writeByte('}');
+            assertThat(tight.toString(StandardCharsets.US_ASCII)).as("tight").isEqualTo("x" + n);
+            assertThat(roomy.toString(StandardCharsets.US_ASCII)).as("roomy").isEqualTo("x" + n + "}");
+            assertThat(Frames.decimalLength(n)).as("length of %d", n).isEqualTo(Long.toString(n).length());
+            tight.release();
+            roomy.release();
         }
     }
 
