@@ -23,7 +23,10 @@ public final class GatewayPipeline {
 
     /** Optional TLS, added by the host or the server. */
     public static final String SSL = "ssl";
-    /** {@code HttpServerCodec}; replaced by Netty's {@code wsencoder}/{@code wsdecoder} at the upgrade. */
+    /**
+     * {@code HttpServerCodec}; replaced at the upgrade by {@code wsencoder} (Netty's) and {@code wsdecoder} (the
+     * gateway's {@code ServerFrameDecoder}, put in place of Netty's once its handshaker has added that).
+     */
     public static final String HTTP_CODEC = "httpCodec";
     /** Checks path, Origin and limits, authenticates, then installs the WebSocket handlers. */
     public static final String HANDSHAKE = "handshake";

@@ -540,6 +540,89 @@ class GatewayIT {
         }
     }
 
+    /** A masked client frame. */
+    private static byte[] clientFrame(int b0, byte[] payload, byte[] mask) {
+        byte[] frame = new byte[6 + payload.length]; // payloads under 126 bytes
+        frame[0] = (byte) b0;
+        frame[1] = (byte) (0x80 | payload.length);
+        System.arraycopy(mask, 0, frame, 2, 4);
+        for (int i = 0; i < payload.length; i++) {
+            frame[6 + i] = (byte) (payload[i] ^ mask[i & 3]);
+        }
+        return frame;
+    }
+
+    @Test
+    void framesAreReadHoweverTheyAreCutAndAViolationClosesAsRfc6455Says() throws Exception {
+        try (RunningGateway gw = RunningGateway.start(Gateway.builder().build());
+             Socket s = new Socket("127.0.0.1", gw.port())) {
+            s.setSoTimeout(5_000);
+            s.setTcpNoDelay(true);
+            OutputStream out = s.getOutputStream();
+            out.write(("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            await().until(() -> gw.gateway().connections() == 1);
+            // Two requests in one write, a third cut inside its masking key, a fourth cut inside its payload.
+            byte[][] pings = new byte[4][];
+            for (int i = 0; i < 4; i++) {
+                pings[i] = clientFrame(0x81, ("{\"handler\":\"ping\",\"id\":" + (i + 1) + "}")
+                        .getBytes(StandardCharsets.US_ASCII), new byte[] {(byte) (17 * i), 5, (byte) 0x99, 3});
+            }
+            byte[] burst = concat(pings[0], pings[1], java.util.Arrays.copyOf(pings[2], 4));
+            out.write(burst);
+            out.flush();
+            Thread.sleep(50);
+            out.write(concat(java.util.Arrays.copyOfRange(pings[2], 4, pings[2].length),
+                    java.util.Arrays.copyOf(pings[3], 10)));
+            out.flush();
+            Thread.sleep(50);
+            out.write(java.util.Arrays.copyOfRange(pings[3], 10, pings[3].length));
+            out.flush();
+            InputStream in = s.getInputStream();
+            StringBuilder seen = new StringBuilder();
+            while (!seen.toString().contains("\"id\":4,\"message\":\"pong\"}")) {
+                int b = in.read();
+                assertThat(b).as("replies before EOF; so far: %s", seen).isNotNegative();
+                seen.append((char) b);
+            }
+            for (int i = 1; i <= 4; i++) {
+                assertThat(seen.toString()).contains("{\"channel\":\"reply\",\"id\":" + i + ",\"message\":\"pong\"}");
+            }
+            // A close frame whose reason ends inside a UTF-8 character: refused (1007), so no close frame comes
+            // back, only the end of the connection (RFC 6455 §7.1.7; Netty's own decoder lets such a reason by).
+            out.write(clientFrame(0x88, new byte[] {0x03, (byte) 0xE8, 'o', 'k', (byte) 0xE3, (byte) 0xA9},
+                    new byte[] {1, 2, 3, 4}));
+            out.flush();
+            assertThat(in.readAllBytes()).isEmpty();
+            await().until(() -> gw.gateway().connections() == 0);
+        }
+    }
+
+    @Test
+    void anUnmaskedFrameClosesWith1002() throws Exception {
+        try (RunningGateway gw = RunningGateway.start(Gateway.builder().build());
+             Socket s = new Socket("127.0.0.1", gw.port())) {
+            s.setSoTimeout(5_000);
+            OutputStream out = s.getOutputStream();
+            out.write(("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            await().until(() -> gw.gateway().connections() == 1);
+            byte[] text = "{\"handler\":\"ping\"}".getBytes(StandardCharsets.US_ASCII);
+            byte[] frame = concat(new byte[] {(byte) 0x81, (byte) text.length}, text);
+            out.write(frame);
+            out.flush();
+            String seen = java.util.HexFormat.of().formatHex(s.getInputStream().readAllBytes());
+            // The upgrade answer, the state frame, then a close frame (0x88, a length under 126) with code 1002.
+            assertThat(java.util.regex.Pattern.compile("88[0-7][0-9a-f]03ea").matcher(seen).find())
+                    .as("a close frame with code 1002 in %s", seen).isTrue();
+            await().until(() -> gw.gateway().connections() == 0);
+        }
+    }
+
     private static byte[] concat(byte[]... parts) {
         return io.netty.buffer.ByteBufUtil.getBytes(io.netty.buffer.Unpooled.wrappedBuffer(parts));
     }

@@ -5,6 +5,7 @@ import dev.switchboard.core.GatewayPipeline;
 import dev.switchboard.core.Presence;
 import dev.switchboard.core.internal.GatewayMetrics;
 import dev.switchboard.core.internal.codec.JsonCodec;
+import dev.switchboard.core.internal.codec.ServerFrameDecoder;
 import dev.switchboard.core.internal.dispatch.BuiltinHandlers;
 import dev.switchboard.core.internal.dispatch.Dispatcher;
 import dev.switchboard.core.internal.dispatch.RateLimitHandler;
@@ -14,7 +15,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import java.util.HashMap;
@@ -64,7 +64,8 @@ final class LivePipeline {
         p.addLast("socket", head);
         // As GatewayChannels installs it: closest to the socket, consolidating when no read is in progress.
         p.addLast(GatewayPipeline.FLUSH_CONSOLIDATION, new FlushConsolidationHandler(256, true));
-        p.addLast("wsdecoder", new WebSocket13FrameDecoder(true, false, 65536));
+        // As GatewayChannels puts it in place of Netty's decoder once the handshaker has added that.
+        p.addLast("wsdecoder", new ServerFrameDecoder(65536));
         p.addLast("wsencoder", new WebSocket13FrameEncoder(false));
         p.addLast(GatewayPipeline.WS_PROTOCOL, ProtocolStandIn.INSTANCE);
         p.addLast(GatewayPipeline.JSON_CODEC, shared.jsonCodec);

@@ -12,6 +12,7 @@ import static dev.switchboard.core.GatewayPipeline.WS_PROTOCOL;
 
 import dev.switchboard.core.GatewayOptions;
 import dev.switchboard.core.internal.codec.JsonCodec;
+import dev.switchboard.core.internal.codec.ServerFrameDecoder;
 import dev.switchboard.core.internal.dispatch.Dispatcher;
 import dev.switchboard.core.internal.dispatch.RateLimitHandler;
 import dev.switchboard.core.internal.handshake.AddressMatcher;
@@ -27,6 +28,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.flush.FlushConsolidationHandler;
@@ -122,6 +124,22 @@ public final class GatewayChannels implements HandshakeContext.Upgrader {
         p.addAfter(JSON_CODEC, RATE_LIMIT, rateLimit);
         p.addAfter(RATE_LIMIT, DISPATCHER, dispatcher);
     }
+
+    /**
+     * Netty's handshaker names its frame decoder {@code wsdecoder}; version 13 (every browser's) gets the
+     * gateway's {@link ServerFrameDecoder}, which passes a one-frame message on without copying it. The handshake
+     * has just been handled within this same read, so Netty's decoder has seen no byte yet.
+     */
+    @Override
+    public void upgraded(ChannelPipeline p) {
+        ChannelHandlerContext netty = p.context(WS_DECODER);
+        if (netty != null && netty.handler().getClass() == WebSocket13FrameDecoder.class) {
+            p.replace(WS_DECODER, WS_DECODER, new ServerFrameDecoder(options.maxFrameSize()));
+        }
+    }
+
+    /** The name Netty's handshaker gives its frame decoder. */
+    static final String WS_DECODER = "wsdecoder";
 
     @Override
     public String websocketPath() {

@@ -22,5 +22,11 @@ public record HandshakeContext(GatewayOptions options, OriginPolicy origins, Add
 
         /** Returns the path Netty's handshaker is configured with. */
         String websocketPath();
+
+        /**
+         * Called once Netty's handshaker has had the upgrade request, before any frame can have been read (a
+         * client sends none before the handshake response): puts the gateway's frame decoder in place of Netty's.
+         */
+        void upgraded(ChannelPipeline pipeline);
     }
 }

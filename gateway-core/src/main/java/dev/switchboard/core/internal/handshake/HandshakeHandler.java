@@ -205,6 +205,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         }
         ctx.pipeline().remove(this);
         ctx.fireChannelRead(clean);
+        hs.upgrader().upgraded(ch.pipeline());
         ch.config().setAutoRead(true);
     }
 

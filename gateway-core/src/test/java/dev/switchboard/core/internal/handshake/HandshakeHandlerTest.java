@@ -42,6 +42,11 @@ class HandshakeHandlerTest {
                     public String websocketPath() {
                         return "/";
                     }
+
+                    @Override
+                    public void upgraded(ChannelPipeline pipeline) {
+                        installed.add("upgraded");
+                    }
                 });
     }
 
@@ -81,7 +86,7 @@ class HandshakeHandlerTest {
             assertThat(r.headers()).containsEntry("x-forwarded-for", "203.0.113.9, 10.0.0.1")
                     .containsEntry("upgrade", "websocket").doesNotContainKey("Upgrade");
         });
-        assertThat(installed).containsExactly("handshake");
+        assertThat(installed).containsExactly("handshake", "upgraded");
         assertThat(ch.pipeline().get("handshake")).isNull();
         FullHttpRequest forwarded = ch.readInbound();
         assertThat(forwarded.uri()).isEqualTo("/");
