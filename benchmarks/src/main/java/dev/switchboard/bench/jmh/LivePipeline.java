@@ -3,6 +3,7 @@ package dev.switchboard.bench.jmh;
 import dev.switchboard.core.GatewayOptions;
 import dev.switchboard.core.GatewayPipeline;
 import dev.switchboard.core.Presence;
+import dev.switchboard.core.internal.GatewayChannels;
 import dev.switchboard.core.internal.GatewayMetrics;
 import dev.switchboard.core.internal.codec.JsonCodec;
 import dev.switchboard.core.internal.codec.ServerFrameDecoder;
@@ -12,8 +13,6 @@ import dev.switchboard.core.internal.dispatch.RateLimitHandler;
 import dev.switchboard.core.internal.session.SessionListeners;
 import dev.switchboard.core.internal.session.SessionRegistry;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.flush.FlushConsolidationHandler;
@@ -39,12 +38,14 @@ final class LivePipeline {
         final JsonCodec jsonCodec;
         final RateLimitHandler rateLimit;
         final Dispatcher dispatcher;
+        final GatewayOptions options;
 
         Shared(GatewayMetrics metrics, SessionRegistry registry) {
             this(metrics, registry, GatewayOptions.defaults());
         }
 
         Shared(GatewayMetrics metrics, SessionRegistry registry, GatewayOptions options) {
+            this.options = options;
             SessionListeners listeners = new SessionListeners(List.of());
             jsonCodec = new JsonCodec(metrics);
             rateLimit = new RateLimitHandler(options, metrics);
@@ -53,11 +54,11 @@ final class LivePipeline {
         }
     }
 
-    /** Stands in for Netty's {@code WebSocketServerProtocolHandler}, which sees every outbound write. */
-    @Sharable
-    static final class ProtocolStandIn extends ChannelDuplexHandler {
-        static final ProtocolStandIn INSTANCE = new ProtocolStandIn();
-    }
+    /**
+     * The name of the handshake handler Netty's protocol handler adds in front of itself when added; after an
+     * upgrade it is gone, so the benchmarks take it out.
+     */
+    static final String NETTY_HANDSHAKER = "io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandshakeHandler";
 
     static void install(Channel ch, Discard head, Shared shared) {
         ChannelPipeline p = ch.pipeline();
@@ -67,7 +68,8 @@ final class LivePipeline {
         // As GatewayChannels puts it in place of Netty's decoder once the handshaker has added that.
         p.addLast("wsdecoder", new ServerFrameDecoder(65536));
         p.addLast("wsencoder", new WebSocket13FrameEncoder(false));
-        p.addLast(GatewayPipeline.WS_PROTOCOL, ProtocolStandIn.INSTANCE);
+        p.addLast(GatewayPipeline.WS_PROTOCOL, GatewayChannels.protocolHandler(shared.options));
+        p.remove(NETTY_HANDSHAKER);
         p.addLast(GatewayPipeline.JSON_CODEC, shared.jsonCodec);
         p.addLast(GatewayPipeline.RATE_LIMIT, shared.rateLimit);
         p.addLast(GatewayPipeline.DISPATCHER, shared.dispatcher);

@@ -15,7 +15,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.flush.FlushConsolidationHandler;
@@ -84,8 +84,9 @@ public class RequestPathBench {
         p.addLast("flush", new FlushConsolidationHandler(256, true));
         p.addLast("wsdecoder", new WebSocket13FrameDecoder(true, false, 65536));
         p.addLast("wsencoder", new WebSocket13FrameEncoder(false));
-        p.addLast("wsProtocol", LivePipeline.ProtocolStandIn.INSTANCE);
-        p.addLast("utf8", new Utf8FrameValidator());
+        // As the hub has it: Netty's protocol handler, which adds its UTF-8 validator behind itself.
+        p.addLast("wsProtocol", new WebSocketServerProtocolHandler("/", null, false, 65536, false, true));
+        p.remove(LivePipeline.NETTY_HANDSHAKER);
         p.addLast("echo", Echo.INSTANCE);
     }
 

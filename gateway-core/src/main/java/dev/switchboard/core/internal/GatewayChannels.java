@@ -68,7 +68,12 @@ public final class GatewayChannels implements HandshakeContext.Upgrader {
         this.rateLimit = new RateLimitHandler(options, metrics);
         this.dispatcher = dispatcher;
         this.waterMark = new WriteBufferWaterMark(options.writeBufferLowWaterMark(), options.writeBufferHighWaterMark());
-        this.wsConfig = WebSocketServerProtocolConfig.newBuilder()
+        this.wsConfig = wsConfig(options);
+    }
+
+    /** Netty's protocol handler's settings, from the gateway's options. */
+    private static WebSocketServerProtocolConfig wsConfig(GatewayOptions options) {
+        return WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath(INTERNAL_PATH)
                 .checkStartsWith(false)
                 .handshakeTimeoutMillis(options.handshakeTimeout().toMillis())
@@ -82,6 +87,14 @@ public final class GatewayChannels implements HandshakeContext.Upgrader {
                         .withUTF8Validator(false)
                         .build())
                 .build();
+    }
+
+    /**
+     * A connection's {@code wsProtocol} handler as {@link #installWebSocket} adds it, for the in-process request
+     * benchmark ({@code RequestPathBench}), which builds the pipeline after the upgrade by hand.
+     */
+    public static ChannelHandler protocolHandler(GatewayOptions options) {
+        return new ProtocolHandler(wsConfig(options), options.maxFrameSize());
     }
 
     /** Sets up a standalone public connection: HTTP codec, handshake, then the public HTTP routes. */
