@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import java.math.BigInteger;
+import java.util.LinkedHashMap;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -137,7 +138,9 @@ final class RequestParser {
         if (++depth > MAX_DEPTH) {
             throw Malformed.INSTANCE;
         }
-        ObjectNode o = NODES.objectNode();
+        // Jackson's own objectNode() starts a map of 16 buckets; a request has a handful of keys (8 buckets hold
+        // six before growing): 32 bytes fewer per object.
+        ObjectNode o = new ObjectNode(NODES, new LinkedHashMap<>(8));
         skipSpace();
         if (pos < end && in[pos] == '}') {
             pos++;
