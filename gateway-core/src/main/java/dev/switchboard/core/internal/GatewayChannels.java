@@ -139,9 +139,10 @@ public final class GatewayChannels implements HandshakeContext.Upgrader {
     }
 
     /**
-     * Netty's handshaker names its frame decoder {@code wsdecoder}; version 13 (every browser's) gets the
-     * gateway's {@link ServerFrameDecoder}, which passes a one-frame message on without copying it. The handshake
-     * has just been handled within this same read, so Netty's decoder has seen no byte yet.
+     * Netty's handshaker names its frame decoder {@code wsdecoder}; version 13 (the only one the handshake
+     * admits) gets the gateway's {@link ServerFrameDecoder}, which passes a one-frame message on without copying
+     * it. The handshake has just been handled within this same read and the decoder sits in front of
+     * {@code HttpServerCodec} (the handshake handler calls this only then), so it has seen no byte yet.
      */
     @Override
     public void upgraded(ChannelPipeline p) {

@@ -47,7 +47,7 @@ public final class GatewayMetrics {
         return registry;
     }
 
-    /** Counts a refused handshake by reason: auth, origin, limit, path, timeout, shutdown, error. */
+    /** Counts a refused handshake by reason: auth, origin, limit, path, version, timeout, shutdown, error. */
     public void rejected(String reason) {
         rejected.computeIfAbsent(reason, r -> registry.meter(PREFIX + "handshakes.rejected." + r)).mark();
     }

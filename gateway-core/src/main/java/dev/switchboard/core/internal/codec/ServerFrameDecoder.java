@@ -23,15 +23,19 @@ import java.util.List;
  * reasons: a differential test ({@code ServerFrameDecoderTest}) holds it to that. One difference is deliberate:
  * a close frame's reason that ends inside a UTF-8 sequence is refused (1007), as RFC 6455 §8.1 wants; Netty
  * checks the reason without finishing the check and lets it through. It replaces Netty's decoder once the
- * handshake has put that in the pipeline, before any frame can have reached it.
+ * handshake has put that in front of {@code HttpServerCodec}, where no byte can have reached it yet (behind a
+ * separate {@code HttpRequestDecoder}, Netty's decoder is kept: it takes over what that decoder held).
  *
  * <p>The difference is where the payload goes. Netty copies every payload into a buffer of its own and unmasks
  * it there. Here a complete message in one frame (the usual request) is unmasked where it lies, in the buffer
  * the socket was read into, and passed on as a slice of it: no allocation and no copy. The slice lives while the
- * pipeline handles the frame, and the read buffer is reused or freed when the last slice is released (Netty's
- * cumulator copies instead of appending while a slice is out). The parts of a fragmented message are copied, as
- * Netty does, since they are kept until the message is complete and a slice would keep each part's whole read
- * buffer. A read-only buffer (from a host's own pipeline) is copied too.
+ * pipeline handles the frame ({@code jsonCodec} releases it once the request is dispatched), and the read buffer
+ * is freed with the last slice (while one is out, the cumulator only appends past it and never discards read
+ * bytes). A handler a host puts between {@code wsProtocol} and {@code jsonCodec} that keeps frames would keep
+ * their read buffers (up to {@code max-frame-size} each) with them. The parts of a fragmented message are
+ * copied, as Netty does, since they are kept until the message is complete and a slice would keep each part's
+ * whole read buffer. A buffer that is read-only or held elsewhere too ({@code refCnt() > 1}) is not written to:
+ * its frames are copied.
  *
  * <p>Per connection.
  */
@@ -142,7 +146,7 @@ public final class ServerFrameDecoder extends ByteToMessageDecoder implements We
         ByteBuf payload;
         if (n == 0) {
             payload = Unpooled.EMPTY_BUFFER;
-        } else if (fin && opcode != OPCODE_CONT && !in.isReadOnly()) {
+        } else if (fin && opcode != OPCODE_CONT && in.refCnt() == 1 && !in.isReadOnly()) {
             unmask(in, at, n, mask);
             payload = in.retainedSlice(at, n);
         } else {
@@ -205,8 +209,9 @@ public final class ServerFrameDecoder extends ByteToMessageDecoder implements We
     }
 
     /**
-     * Stops reading, answers with a close frame carrying {@code status} (none after the client's own close
-     * frame), closes the connection once that is written and throws, as Netty's decoder does.
+     * Drops everything the client sends from here on, answers with a close frame carrying {@code status} (none
+     * after the client's own close frame), closes the connection once that is written and throws, as Netty's
+     * decoder does.
      */
     private void violation(ChannelHandlerContext ctx, ByteBuf in, WebSocketCloseStatus status, String reason) {
         corrupt = true;

@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.CharsetUtil;
@@ -125,6 +126,16 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
             reject(ctx, "path", HttpResponseStatus.BAD_REQUEST, "expected a WebSocket upgrade (GET with Upgrade: websocket)");
             return;
         }
+        if (!"13".equals(req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION))) {
+            // RFC 6455 §4.2.2: the one version spoken here, named in the answer. Netty's handshaker would also
+            // accept drafts 7, 8 and hixie-76 (whose frames are not masked); every browser sends 13.
+            hs.metrics().rejected("version");
+            FullHttpResponse res = response(HttpResponseStatus.UPGRADE_REQUIRED, "WebSocket version 13 required");
+            res.headers().set(HttpHeaderNames.SEC_WEBSOCKET_VERSION, "13");
+            ctx.channel().config().setAutoRead(true);
+            ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
         if (hs.closing()) {
             reject(ctx, "shutdown", HttpResponseStatus.SERVICE_UNAVAILABLE, "shutting down");
             return;
@@ -203,9 +214,15 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         if (ctx.pipeline().get(GatewayPipeline.PUBLIC_HTTP) != null) {
             ctx.pipeline().remove(GatewayPipeline.PUBLIC_HTTP);
         }
+        // With HttpServerCodec (standalone, and most hosts) Netty's handshaker puts its frame decoder in front of
+        // the codec: nothing reaches it before the swap below. A host with a separate HttpRequestDecoder has it
+        // replaced by the frame decoder, which then gets what the request decoder held: that one stays Netty's.
+        boolean swappable = ctx.pipeline().get(HttpServerCodec.class) != null;
         ctx.pipeline().remove(this);
         ctx.fireChannelRead(clean);
-        hs.upgrader().upgraded(ch.pipeline());
+        if (swappable) {
+            hs.upgrader().upgraded(ch.pipeline());
+        }
         ch.config().setAutoRead(true);
     }
 
@@ -215,13 +232,18 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     }
 
     private static void respond(ChannelHandlerContext ctx, HttpResponseStatus status, String reason) {
+        FullHttpResponse res = response(status, reason);
+        ctx.channel().config().setAutoRead(true);
+        ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private static FullHttpResponse response(HttpResponseStatus status, String reason) {
         FullHttpResponse res = new DefaultFullHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1, status,
                 Unpooled.copiedBuffer(reason + "\n", CharsetUtil.UTF_8));
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
                 .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         HttpUtil.setContentLength(res, res.content().readableBytes());
-        ctx.channel().config().setAutoRead(true);
-        ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+        return res;
     }
 
     private String clientIp(SocketAddress peer, String forwardedFor) {

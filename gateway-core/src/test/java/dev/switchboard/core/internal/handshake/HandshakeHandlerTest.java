@@ -25,7 +25,8 @@ class HandshakeHandlerTest {
 
     final List<AuthRequest> seen = new ArrayList<>();
     final List<String> installed = new ArrayList<>();
-    final GatewayMetrics metrics = new GatewayMetrics(new MetricRegistry());
+    final MetricRegistry registry = new MetricRegistry();
+    final GatewayMetrics metrics = new GatewayMetrics(registry);
 
     HandshakeContext context(GatewayOptions o, ConnectionLimiter limiter, AuthResult result) {
         return new HandshakeContext(o, new OriginPolicy(o.allowedOrigins()), new AddressMatcher(o.trustedProxies()),
@@ -52,8 +53,45 @@ class HandshakeHandlerTest {
 
     static FullHttpRequest upgrade(String uri) {
         FullHttpRequest r = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, uri);
-        r.headers().set("Upgrade", "websocket").set("Connection", "Upgrade");
+        r.headers().set("Upgrade", "websocket").set("Connection", "Upgrade").set("Sec-WebSocket-Version", "13");
         return r;
+    }
+
+    @Test
+    void behindASeparateRequestDecoderNettysFrameDecoderIsKept() {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        ch.pipeline().addLast("decoder", new io.netty.handler.codec.http.HttpRequestDecoder());
+        ch.pipeline().addLast("handshake", new HandshakeHandler(
+                context(GatewayOptions.defaults(), new ConnectionLimiter(10, 10), AuthResult.allow("7")), false));
+        ch.writeInbound(upgrade("/ws"));
+        assertThat(installed).containsExactly("handshake"); // installed, not swapped
+        ((FullHttpRequest) ch.readInbound()).release();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void onlyWebSocketVersion13IsAccepted() {
+        String[] versions = {"8", "7", "0", null};
+        for (int i = 0; i < versions.length; i++) {
+            String version = versions[i];
+            EmbeddedChannel ch = new EmbeddedChannel(new HandshakeHandler(context(GatewayOptions.defaults(),
+                    new ConnectionLimiter(10, 10), AuthResult.allow("7")), true));
+            FullHttpRequest req = upgrade("/ws");
+            if (version == null) {
+                req.headers().remove("Sec-WebSocket-Version"); // what hixie-76 clients sent
+            } else {
+                req.headers().set("Sec-WebSocket-Version", version);
+            }
+            ch.writeInbound(req);
+            io.netty.handler.codec.http.FullHttpResponse res = ch.readOutbound();
+            assertThat(res.status().code()).as("version %s", version).isEqualTo(426);
+            assertThat(res.headers().get("Sec-WebSocket-Version")).isEqualTo("13");
+            res.release();
+            assertThat(seen).as("no authentication for a refused version").isEmpty();
+            assertThat(registry.meter("switchboard.handshakes.rejected.version").getCount()).isEqualTo(i + 1);
+            assertThat(ch.isOpen()).isFalse();
+            ch.finishAndReleaseAll();
+        }
     }
 
     @Test
@@ -72,6 +110,7 @@ class HandshakeHandlerTest {
     void admittedClientGetsASessionAndTheRequestLosesItsQuery() {
         GatewayOptions o = GatewayOptions.builder().trustedProxies(List.of("127.0.0.0/8")).build();
         EmbeddedChannel ch = new EmbeddedChannel();
+        ch.pipeline().addLast("httpCodec", new io.netty.handler.codec.http.HttpServerCodec());
         ch.pipeline().addLast("handshake", new HandshakeHandler(context(o, new ConnectionLimiter(10, 10), AuthResult.allow("7")), true));
         FullHttpRequest req = upgrade("/ws?trongateToken=secret&user_id=7&fingerprint=fp");
         req.headers().set("X-Forwarded-For", "203.0.113.9, 10.0.0.1");
