@@ -483,12 +483,7 @@ class GatewayIT {
              Socket s = new Socket()) {
             s.setReceiveBufferSize(4096);
             s.connect(new java.net.InetSocketAddress("127.0.0.1", gw.port()));
-            OutputStream out = s.getOutputStream();
-            out.write(("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            await().until(() -> gw.gateway().connections() == 1);
+            OutputStream out = upgradeRaw(s, gw);
             // Fill every buffer between server and client: the client reads nothing from here on.
             String pad = "z".repeat(1000);
             for (int i = 0; i < 5_000 && gw.gateway().metrics().counter("switchboard.drops").getCount() == 0; i++) {
@@ -496,10 +491,7 @@ class GatewayIT {
             }
             assertThat(gw.gateway().metrics().counter("switchboard.drops").getCount()).isPositive();
             // A masked close frame, code 1000: the server's answer cannot be written, the client does not read.
-            byte[] mask = {1, 2, 3, 4};
-            byte[] close = {(byte) 0x88, (byte) 0x82, mask[0], mask[1], mask[2], mask[3],
-                    (byte) (0x03 ^ mask[0]), (byte) (0xE8 ^ mask[1])};
-            out.write(close);
+            out.write(clientFrame(0x88, new byte[] {0x03, (byte) 0xE8}, new byte[] {1, 2, 3, 4}));
             out.flush();
             long start = System.nanoTime();
             await().atMost(Duration.ofSeconds(10)).until(() -> gw.gateway().connections() == 0);
@@ -512,24 +504,11 @@ class GatewayIT {
         try (RunningGateway gw = RunningGateway.start(Gateway.builder().build());
              Socket s = new Socket("127.0.0.1", gw.port())) {
             s.setSoTimeout(5_000);
-            OutputStream out = s.getOutputStream();
-            out.write(("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            await().until(() -> gw.gateway().connections() == 1);
+            OutputStream out = upgradeRaw(s, gw);
             // {"handler":"ping","x":"<ED A0 80>"}: well-formed JSON around an encoded surrogate.
             byte[] payload = concat("{\"handler\":\"ping\",\"x\":\"".getBytes(StandardCharsets.US_ASCII),
                     new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80}, "\"}".getBytes(StandardCharsets.US_ASCII));
-            byte[] mask = {9, 8, 7, 6};
-            byte[] frame = new byte[6 + payload.length];
-            frame[0] = (byte) 0x81;
-            frame[1] = (byte) (0x80 | payload.length);
-            System.arraycopy(mask, 0, frame, 2, 4);
-            for (int i = 0; i < payload.length; i++) {
-                frame[6 + i] = (byte) (payload[i] ^ mask[i & 3]);
-            }
-            out.write(frame);
+            out.write(clientFrame(0x81, payload, new byte[] {9, 8, 7, 6}));
             out.flush();
             byte[] all = s.getInputStream().readAllBytes(); // upgrade answer, state frame, close frame; then EOF
             String seen = java.util.HexFormat.of().formatHex(all);
@@ -538,6 +517,17 @@ class GatewayIT {
             assertThat(close).isPositive();
             assertThat(seen.substring(close + 4, close + 8)).isEqualTo("03ef");
         }
+    }
+
+    /** Sends the upgrade request on {@code s} (version 13) and waits for the gateway to hold the connection. */
+    private static OutputStream upgradeRaw(Socket s, RunningGateway gw) throws java.io.IOException {
+        OutputStream out = s.getOutputStream();
+        out.write(("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        await().until(() -> gw.gateway().connections() == 1);
+        return out;
     }
 
     /** A masked client frame. */
@@ -558,12 +548,7 @@ class GatewayIT {
              Socket s = new Socket("127.0.0.1", gw.port())) {
             s.setSoTimeout(5_000);
             s.setTcpNoDelay(true);
-            OutputStream out = s.getOutputStream();
-            out.write(("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            await().until(() -> gw.gateway().connections() == 1);
+            OutputStream out = upgradeRaw(s, gw);
             // Two requests in one write, a third cut inside its masking key, a fourth cut inside its payload.
             byte[][] pings = new byte[4][];
             for (int i = 0; i < 4; i++) {
@@ -605,12 +590,7 @@ class GatewayIT {
         try (RunningGateway gw = RunningGateway.start(Gateway.builder().build());
              Socket s = new Socket("127.0.0.1", gw.port())) {
             s.setSoTimeout(5_000);
-            OutputStream out = s.getOutputStream();
-            out.write(("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            await().until(() -> gw.gateway().connections() == 1);
+            OutputStream out = upgradeRaw(s, gw);
             byte[] text = "{\"handler\":\"ping\"}".getBytes(StandardCharsets.US_ASCII);
             byte[] frame = concat(new byte[] {(byte) 0x81, (byte) text.length}, text);
             out.write(frame);
