@@ -1,7 +1,6 @@
 package dev.switchboard.core.internal;
 
 import com.codahale.metrics.EWMA;
-import com.codahale.metrics.Histogram;
 import com.codahale.metrics.Snapshot;
 import com.codahale.metrics.Timer;
 import java.time.Duration;
@@ -25,9 +24,9 @@ public final class DispatchTimer extends Timer {
     /** Ticks replayed at most when rates are read after a long pause: an hour leaves nothing of the state before. */
     private static final long MAX_TICKS = TimeUnit.HOURS.toNanos(1) / TICK;
 
-    private final Histogram histogram = new Histogram(new HdrReservoir());
-    /** Requests counted without a duration ({@link #countUntimed}). */
-    private final LongAdder untimed = new LongAdder();
+    private final HdrReservoir durations = new HdrReservoir();
+    /** Every request counted, timed or not. */
+    private final LongAdder count = new LongAdder();
     private final LongSupplier clock;
     private final long start;
     // Rates, guarded by this.
@@ -50,17 +49,29 @@ public final class DispatchTimer extends Timer {
     @Override
     public void update(long duration, TimeUnit unit) {
         if (duration >= 0) {
-            histogram.update(unit.toNanos(duration));
+            count.increment();
+            durations.update(unit.toNanos(duration));
         }
     }
 
     /**
-     * Counts a request whose duration was not measured: the dispatcher times one synchronous answer in
-     * {@link #SAMPLE_ONE_IN}, since such an answer takes well under a microsecond and the clock read to time it
-     * costs about as much. The count (and so the rates) stays exact; the quantiles come from the sample.
+     * Counts a request timed as a sample of {@link #SAMPLE_ONE_IN}: the dispatcher times one synchronous answer
+     * in that many, since such an answer takes well under a microsecond and the clock read to time it costs
+     * about as much. Its duration is recorded with a weight of {@link #SAMPLE_ONE_IN}, standing for the answers
+     * {@link #countUntimed counted untimed}, so that a handler whose answers are partly synchronous (a
+     * {@code controller} with fast and slow modules) keeps its quantiles: the always-timed slow ones do not
+     * outweigh the sampled fast ones.
      */
+    public void updateSampled(long nanos) {
+        count.increment();
+        if (nanos >= 0) {
+            durations.update(nanos, SAMPLE_ONE_IN);
+        }
+    }
+
+    /** Counts a synchronous answer that was not timed (see {@link #updateSampled}). */
     public void countUntimed() {
-        untimed.increment();
+        count.increment();
     }
 
     /** One synchronous dispatch in this many is timed (a power of two). */
@@ -101,12 +112,12 @@ public final class DispatchTimer extends Timer {
 
     @Override
     public long getCount() {
-        return histogram.getCount() + untimed.sum();
+        return count.sum();
     }
 
     @Override
     public Snapshot getSnapshot() {
-        return histogram.getSnapshot();
+        return durations.getSnapshot();
     }
 
     @Override

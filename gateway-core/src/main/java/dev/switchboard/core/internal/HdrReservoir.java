@@ -69,6 +69,11 @@ public final class HdrReservoir implements Reservoir {
         local.get().recordValue(Math.max(0, value));
     }
 
+    /** Records {@code value} as {@code count} values: a sample standing for that many. */
+    public void update(long value, long count) {
+        local.get().recordValueWithCount(Math.max(0, value), count);
+    }
+
     @Override
     public int size() {
         return getSnapshot().size();

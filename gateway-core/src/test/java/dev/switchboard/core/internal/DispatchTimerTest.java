@@ -42,7 +42,7 @@ class DispatchTimerTest {
         for (int second = 1; second <= 600; second++) { // ten minutes at 160 requests a second, one in 16 timed
             for (int i = 0; i < 160; i++) {
                 if (i % DispatchTimer.SAMPLE_ONE_IN == 0) {
-                    t.update(3, TimeUnit.MICROSECONDS);
+                    t.updateSampled(3_000);
                 } else {
                     t.countUntimed();
                 }
@@ -52,8 +52,28 @@ class DispatchTimerTest {
         assertThat(t.getCount()).isEqualTo(96_000);
         assertThat(t.getOneMinuteRate()).isCloseTo(160, within(3.0));
         assertThat(t.getMeanRate()).isCloseTo(160, within(1.0));
-        assertThat(t.getSnapshot().size()).isEqualTo(6_000);
+        assertThat(t.getSnapshot().size()).as("6,000 samples standing for 16 each").isEqualTo(96_000);
         assertThat(t.getSnapshot().getMin()).isBetween(2_970L, 3_030L);
+    }
+
+    @Test
+    void sampledFastAnswersKeepTheirWeightBesideAlwaysTimedSlowOnes() {
+        // A controller with a fast module answering at once (sampled) and a slow one answering later (always
+        // timed): nine fast answers in ten. The median is a fast answer, the 95th percentile a slow one.
+        DispatchTimer t = new DispatchTimer();
+        int fast = 0;
+        for (int i = 0; i < 160_000; i++) {
+            if (i % 10 == 0) {
+                t.update(5, TimeUnit.MILLISECONDS);
+            } else if (fast++ % DispatchTimer.SAMPLE_ONE_IN == 0) {
+                t.updateSampled(1_000);
+            } else {
+                t.countUntimed();
+            }
+        }
+        assertThat(t.getCount()).isEqualTo(160_000);
+        assertThat(t.getSnapshot().getMedian()).isBetween(990.0, 1_010.0);
+        assertThat(t.getSnapshot().getValue(0.95)).isBetween(4_950_000.0, 5_050_000.0);
     }
 
     @Test

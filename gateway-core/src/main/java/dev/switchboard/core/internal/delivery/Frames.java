@@ -104,8 +104,8 @@ public final class Frames {
     /**
      * Writes {@code n} in decimal ASCII, as JSON writes an integer, without an intermediate string. Up to eight
      * digits (ids below 100,000,000, the usual case) are packed into one {@code long} with int arithmetic and
-     * stored at once when the buffer has eight bytes of room (the bytes past the digits are left unwritten,
-     * beyond the writer index); otherwise the digits are written one by one.
+     * stored at once when the buffer has eight bytes of room (the bytes past the digits are written as zeros,
+     * beyond the writer index, where the next write goes); otherwise the digits are written one by one.
      */
     public static void writeDecimal(ByteBuf b, long n) {
         if (n < 0) {

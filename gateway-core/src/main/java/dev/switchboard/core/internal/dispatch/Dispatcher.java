@@ -144,11 +144,12 @@ public final class Dispatcher extends ChannelInboundHandlerAdapter {
             awaitReply(ctx.channel(), request, stage, timer, start);
         } else {
             // An answer in hand took well under a microsecond: time one in SAMPLE_ONE_IN, count them all.
-            if (timer instanceof DispatchTimer sampled
-                    && ThreadLocalRandom.current().nextInt(DispatchTimer.SAMPLE_ONE_IN) != 0) {
-                sampled.countUntimed();
+            if (!(timer instanceof DispatchTimer sampled)) {
+                timer.update(System.nanoTime() - start, TimeUnit.NANOSECONDS); // a host's own timer: every one
+            } else if (ThreadLocalRandom.current().nextInt(DispatchTimer.SAMPLE_ONE_IN) == 0) {
+                sampled.updateSampled(System.nanoTime() - start);
             } else {
-                timer.update(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+                sampled.countUntimed();
             }
             if (result != NO_REPLY) {
                 reply(ctx.channel(), request, result);
@@ -159,8 +160,8 @@ public final class Dispatcher extends ChannelInboundHandlerAdapter {
     /** A handler and its dispatch timer (registered on its first request). */
     private static final class Route {
         final MessageHandler handler;
-        /** Set on the first request; racy between loops, harmless: the registry returns the same timer. */
-        private Timer timer;
+        /** Set on the first request, by whichever loop gets there first: the registry returns the same timer. */
+        private volatile Timer timer;
 
         Route(MessageHandler handler) {
             this.handler = handler;

@@ -131,7 +131,8 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
             // accept drafts 7, 8 and hixie-76 (whose frames are not masked); every browser sends 13.
             hs.metrics().rejected("version");
             FullHttpResponse res = response(HttpResponseStatus.UPGRADE_REQUIRED, "WebSocket version 13 required");
-            res.headers().set(HttpHeaderNames.SEC_WEBSOCKET_VERSION, "13");
+            res.headers().set(HttpHeaderNames.SEC_WEBSOCKET_VERSION, "13")
+                    .set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET); // RFC 7231 §6.5.15: 426 names it
             ctx.channel().config().setAutoRead(true);
             ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
             return;

@@ -86,6 +86,7 @@ class HandshakeHandlerTest {
             io.netty.handler.codec.http.FullHttpResponse res = ch.readOutbound();
             assertThat(res.status().code()).as("version %s", version).isEqualTo(426);
             assertThat(res.headers().get("Sec-WebSocket-Version")).isEqualTo("13");
+            assertThat(res.headers().get("Upgrade")).isEqualTo("websocket");
             res.release();
             assertThat(seen).as("no authentication for a refused version").isEmpty();
             assertThat(registry.meter("switchboard.handshakes.rejected.version").getCount()).isEqualTo(i + 1);
