@@ -44,11 +44,6 @@ public final class Replies {
             this.json = json.clone();
             this.tail = Frames.messageTail(this.json);
         }
-
-        /** The value as JSON (a copy). */
-        public byte[] json() {
-            return json.clone();
-        }
     }
 
     /** Writes and flushes a {@code reply} carrying {@code value} ({@link Encoded} is written as it is). */
