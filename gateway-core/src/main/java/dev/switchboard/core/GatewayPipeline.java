@@ -35,8 +35,10 @@ public final class GatewayPipeline {
     /**
      * Netty's {@code FlushConsolidationHandler}, added at the upgrade just below the HTTP codec (so below it are
      * only TLS and whatever an embedding host put in front of its codec): it turns a burst of replies to one
-     * client into one {@code write(2)}. Fan-out frames, which are complete, are written from this handler's
-     * context: the WebSocket and gateway handlers above it never see them; every handler below it does.
+     * client into one {@code write(2)}. Fan-out frames, replies and errors, which are complete frames, are
+     * written from this handler's context (replies flushed through it, so they are still consolidated): the
+     * WebSocket and gateway handlers above it, and a host's outbound handler put there, never see them; every
+     * handler below it does.
      */
     public static final String FLUSH_CONSOLIDATION = "flushConsolidation";
     /**

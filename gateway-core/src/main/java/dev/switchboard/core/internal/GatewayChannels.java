@@ -20,6 +20,7 @@ import dev.switchboard.core.internal.handshake.ConnectionLimiter;
 import dev.switchboard.core.internal.handshake.HandshakeContext;
 import dev.switchboard.core.internal.handshake.OriginPolicy;
 import dev.switchboard.core.internal.handshake.HandshakeHandler;
+import dev.switchboard.core.internal.session.Session;
 import dev.switchboard.core.spi.Authenticator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -148,7 +149,7 @@ public final class GatewayChannels implements HandshakeContext.Upgrader {
     public void upgraded(ChannelPipeline p) {
         ChannelHandlerContext netty = p.context(WS_DECODER);
         if (netty != null && netty.handler().getClass() == WebSocket13FrameDecoder.class) {
-            p.replace(WS_DECODER, WS_DECODER, new ServerFrameDecoder(options.maxFrameSize()));
+            p.replace(WS_DECODER, WS_DECODER, new ServerFrameDecoder(options.maxFrameSize(), Session.of(p.channel())));
         }
     }
 

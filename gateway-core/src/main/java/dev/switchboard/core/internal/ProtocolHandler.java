@@ -1,7 +1,9 @@
 package dev.switchboard.core.internal;
 
 import dev.switchboard.core.internal.delivery.Closer;
+import dev.switchboard.core.internal.codec.SessionTextFrame;
 import dev.switchboard.core.internal.session.Session;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.TooLongFrameException;
@@ -52,6 +54,32 @@ final class ProtocolHandler extends WebSocketServerProtocolHandler {
     }
 
     @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        super.handlerAdded(ctx);
+        if (session == null) {
+            session = Session.of(ctx.channel()); // set before this handler is added, in production
+        }
+    }
+
+    /**
+     * A whole text message in one frame, the usual request, is passed on as it is: Netty's decode path would only
+     * hand it on too, after taking an output list and a retain and release of the frame (its buffer is the read
+     * buffer's, so those are atomic updates of a shared count). Everything else takes that path.
+     */
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (msg instanceof TextWebSocketFrame frame && frame.isFinalFragment() && joining == null && !discarding) {
+            Session s = session;
+            if (s != null) {
+                s.heard();
+                ctx.fireChannelRead(frame);
+                return;
+            }
+        }
+        super.channelRead(ctx, msg);
+    }
+
+    @Override
     protected void decode(ChannelHandlerContext ctx, WebSocketFrame frame, List<Object> out) throws Exception {
         Session s = session;
         if (s == null) {
@@ -98,9 +126,14 @@ final class ProtocolHandler extends WebSocketServerProtocolHandler {
         if (joining != null) {
             CompositeByteBuf content = joining;
             joining = null;
-            out.add(joiningText ? new TextWebSocketFrame(true, joiningRsv, content)
+            out.add(joiningText ? textFrame(content)
                     : new BinaryWebSocketFrame(true, joiningRsv, content));
         }
+    }
+
+    private TextWebSocketFrame textFrame(ByteBuf content) {
+        return session != null ? new SessionTextFrame(true, joiningRsv, content, session)
+                : new TextWebSocketFrame(true, joiningRsv, content);
     }
 
     private void append(ChannelHandlerContext ctx, WebSocketFrame part) {

@@ -47,6 +47,43 @@ class ProtocolHandlerTest {
     }
 
     @Test
+    void aWholeTextFrameIsPassedOnAsItIsAndAJoinedMessageCarriesTheSession() {
+        EmbeddedChannel ch = channelWithSession();
+        Session s = Session.of(ch);
+        ((TextWebSocketFrame) passOne(ch, new TextWebSocketFrame("{}"))).release(); // the first one finds the session
+
+        s.idleSweep();
+        int[] retains = {0};
+        TextWebSocketFrame whole = new TextWebSocketFrame("{\"handler\":\"ping\"}") {
+            @Override
+            public TextWebSocketFrame retain() {
+                retains[0]++;
+                return super.retain();
+            }
+        };
+        Object passed = passOne(ch, whole);
+        assertThat(passed).isSameAs(whole);
+        assertThat(retains[0]).as("not retained and released on the way (Netty's decode path does both)").isZero();
+        assertThat(whole.refCnt()).isEqualTo(1);
+        assertThat(s.idleSweep()).as("still a sign of life").isZero();
+        whole.release();
+
+        ch.writeInbound(new TextWebSocketFrame(false, 0, "{\"handler\""));
+        Object joined = passOne(ch, new ContinuationWebSocketFrame(true, 0, ":\"ping\"}"));
+        assertThat(joined).isInstanceOf(dev.switchboard.core.internal.codec.SessionTextFrame.class);
+        assertThat(((dev.switchboard.core.internal.codec.SessionTextFrame) joined).session()).isSameAs(s);
+        assertThat(((TextWebSocketFrame) joined).text()).isEqualTo("{\"handler\":\"ping\"}");
+        ((TextWebSocketFrame) joined).release();
+        assertThat((Object) ch.readInbound()).isNull();
+        ch.finishAndReleaseAll();
+    }
+
+    private static Object passOne(EmbeddedChannel ch, WebSocketFrame f) {
+        ch.writeInbound(f);
+        return ch.readInbound();
+    }
+
+    @Test
     void everyKindOfFrameIsASignOfLifeAndPongsGoNoFurther() {
         EmbeddedChannel ch = channelWithSession(); // configured as the gateway does: pongs dropped
         Session s = Session.of(ch);

@@ -61,7 +61,7 @@ public final class JsonCodec extends ChannelInboundHandlerAdapter {
                     Replies.error(ctx.channel(), null, "bad_request", "expected a JSON object with a \"handler\"");
                     return;
                 }
-                Session s = Session.of(ctx.channel());
+                Session s = frame instanceof SessionTextFrame st ? st.session() : Session.of(ctx.channel());
                 if (s == null) {
                     ctx.fireChannelRead(request); // not a gateway connection (a test, a host's own pipeline)
                     return;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.Presence;
 import dev.switchboard.core.internal.delivery.Frames;
+import dev.switchboard.core.internal.session.Session;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 
@@ -46,8 +47,12 @@ public final class Replies {
         }
     }
 
-    /** Writes and flushes a {@code reply} carrying {@code value} ({@link Encoded} is written as it is). */
-    public static void reply(Channel ch, JsonNode id, Object value) throws JsonProcessingException {
+    /**
+     * Writes and flushes a {@code reply} carrying {@code value} ({@link Encoded} is written as it is) to {@code s}'s
+     * connection ({@link Session#writeReply}).
+     */
+    public static void reply(Session s, JsonNode id, Object value) throws JsonProcessingException {
+        Channel ch = s.channel();
         ByteBuf frame;
         if (value instanceof Encoded e) {
             frame = isLong(id) ? Frames.joined(ch.alloc(), REPLY_HEAD, id.longValue(), e.tail)
@@ -55,7 +60,7 @@ public final class Replies {
         } else {
             frame = frame(ch, REPLY, id, MAPPER.writeValueAsBytes(value));
         }
-        ch.writeAndFlush(frame, ch.voidPromise());
+        s.writeReply(frame);
     }
 
     private static boolean isLong(JsonNode id) {
@@ -79,7 +84,13 @@ public final class Replies {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e); // an ObjectNode of two strings always serializes
         }
-        ch.writeAndFlush(frame(ch, ERROR, id, json), ch.voidPromise());
+        ByteBuf frame = frame(ch, ERROR, id, json);
+        Session s = Session.of(ch);
+        if (s != null) {
+            s.writeReply(frame); // the same way as replies, so the two keep their order
+        } else {
+            ch.writeAndFlush(frame, ch.voidPromise());
+        }
     }
 
     private static byte[] idBytes(JsonNode id) {

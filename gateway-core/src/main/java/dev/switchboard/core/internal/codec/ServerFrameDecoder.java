@@ -1,5 +1,6 @@
 package dev.switchboard.core.internal.codec;
 
+import dev.switchboard.core.internal.session.Session;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -54,8 +55,16 @@ public final class ServerFrameDecoder extends ByteToMessageDecoder implements We
     private boolean receivedClose;
     private boolean corrupt;
 
+    /** The connection's session, put on its text frames ({@link SessionTextFrame}); {@code null} outside the gateway. */
+    private final Session session;
+
     public ServerFrameDecoder(long maxFramePayloadLength) {
+        this(maxFramePayloadLength, null);
+    }
+
+    public ServerFrameDecoder(long maxFramePayloadLength, Session session) {
         this.maxFramePayloadLength = maxFramePayloadLength;
+        this.session = session;
     }
 
     @Override
@@ -164,11 +173,15 @@ public final class ServerFrameDecoder extends ByteToMessageDecoder implements We
             }
             default -> {
                 fragments = fin ? 0 : fragments + 1;
-                out.add(opcode == OPCODE_TEXT ? new TextWebSocketFrame(fin, 0, payload)
+                out.add(opcode == OPCODE_TEXT ? textFrame(fin, payload)
                         : opcode == OPCODE_BINARY ? new BinaryWebSocketFrame(fin, 0, payload)
                         : new ContinuationWebSocketFrame(fin, 0, payload));
             }
         }
+    }
+
+    private TextWebSocketFrame textFrame(boolean fin, ByteBuf payload) {
+        return session != null ? new SessionTextFrame(fin, 0, payload, session) : new TextWebSocketFrame(fin, 0, payload);
     }
 
     /** XORs {@code b[from, from + n)} with the masking key, eight bytes at a time (RFC 6455 §5.3). */

@@ -209,7 +209,7 @@ public final class Dispatcher extends ChannelInboundHandlerAdapter {
 
     private void reply(Channel ch, Request request, Object value) {
         try {
-            Replies.reply(ch, request.id(), value);
+            Replies.reply((Session) request.session(), request.id(), value);
             metrics.messagesOut.inc();
         } catch (IOException e) {
             log.warn("[{}] handler {} returned a value that is not JSON: {}", ch.id(), request.handler(), e.toString());

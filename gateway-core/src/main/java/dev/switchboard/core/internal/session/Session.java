@@ -4,6 +4,7 @@ import dev.switchboard.core.SessionInfo;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandler;
 import io.netty.util.AttributeKey;
 import java.util.HashSet;
 import java.util.Map;
@@ -41,6 +42,8 @@ public final class Session implements SessionInfo {
     private long receivedAt;
     private boolean closing;
     private ChannelHandlerContext wire;
+    /** The wire context's handler when it is an outbound one (the flush consolidation handler): replies flush through it. */
+    private ChannelOutboundHandler wireHandler;
     boolean flushPending;
 
     public Session(Channel channel, String connectionId, String userId, String fingerprint, String remoteAddress,
@@ -69,6 +72,34 @@ public final class Session implements SessionInfo {
      */
     public void attachWire(ChannelHandlerContext ctx) {
         this.wire = ctx;
+        this.wireHandler = ctx != null && ctx.handler() instanceof ChannelOutboundHandler h ? h : null;
+    }
+
+    /**
+     * Writes and flushes a complete reply frame on the loop: written from the {@link #attachWire wire} context like
+     * a fan-out frame, and flushed through the wire's own handler, the flush consolidation handler, so the replies
+     * to one read still leave in one {@code write(2)}. It skips the handlers above, which would only pass a complete
+     * frame on (a reply went through eight contexts twice, for the write and for the flush). Nothing is written
+     * once the session is closing: Netty's protocol handler, which is skipped, refuses writes after its close frame.
+     * Through the whole pipeline when there is no wire, off the loop, or when the wire's handler was removed.
+     */
+    public void writeReply(ByteBuf frame) {
+        ChannelHandlerContext w = wire;
+        ChannelOutboundHandler h = wireHandler;
+        if (h == null || w.isRemoved() || !w.executor().inEventLoop()) {
+            channel.writeAndFlush(frame, channel.voidPromise());
+            return;
+        }
+        if (closing) {
+            frame.release();
+            return;
+        }
+        w.write(frame, w.voidPromise());
+        try {
+            h.flush(w); // what the pipeline would call: the handler's own flush, in its own context
+        } catch (Exception e) {
+            w.fireExceptionCaught(e);
+        }
     }
 
     /**

@@ -56,6 +56,20 @@ class JsonCodecTest {
     }
 
     @Test
+    void aFrameThatCarriesItsSessionIsNotLookedUpInTheChannel() {
+        EmbeddedChannel ch = new EmbeddedChannel(new JsonCodec(metrics));
+        dev.switchboard.core.internal.session.Session s = new dev.switchboard.core.internal.session.Session(
+                ch, "i-2", "u2", null, "127.0.0.1", java.util.Map.of(), 10);
+        // No session attribute on the channel: without the frame's, the codec would pass a bare body on.
+        ch.writeInbound(new SessionTextFrame(true, 0, Unpooled.copiedBuffer("{\"handler\":\"ping\"}",
+                java.nio.charset.StandardCharsets.UTF_8), s));
+        dev.switchboard.core.spi.Request r = ch.readInbound();
+        assertThat(r.session()).isSameAs(s);
+        assertThat(r.handler()).isEqualTo("ping");
+        assertFalse(ch.finish());
+    }
+
+    @Test
     void heapDirectCompositeAndLongMessagesParseAlike() {
         String pad = "x".repeat(JsonCodec.SCRATCH_BYTES); // past the per-thread array: a copy of its own
         for (String json : new String[] {"{\"handler\":\"ping\",\"id\":7,\"data\":{\"é\":[1,2.5,null]}}",

@@ -325,6 +325,30 @@ class ServerFrameDecoderTest {
     }
 
     @Test
+    void onAGatewayConnectionTextFramesCarryTheSessionAndOthersDoNot() {
+        Random r = new Random(4);
+        byte[] text = "{\"handler\":\"ping\"}".getBytes(StandardCharsets.US_ASCII);
+        EmbeddedChannel ch = new EmbeddedChannel();
+        dev.switchboard.core.internal.session.Session s = new dev.switchboard.core.internal.session.Session(
+                ch, "c-1", null, null, "127.0.0.1", java.util.Map.of(), 10);
+        ch.pipeline().addLast(new ServerFrameDecoder(MAX, s));
+        ch.writeInbound(Unpooled.wrappedBuffer(concat(frame(r, 0x81, text, true, 0), frame(r, 0x82, text, true, 0),
+                frame(r, 0x01, text, true, 0))));
+        TextWebSocketFrame whole = ch.readInbound();
+        WebSocketFrame binary = ch.readInbound();
+        TextWebSocketFrame firstFragment = ch.readInbound();
+        assertThat(whole).isInstanceOf(SessionTextFrame.class);
+        assertThat(((SessionTextFrame) whole).session()).isSameAs(s);
+        assertThat(whole.text()).isEqualTo(new String(text, StandardCharsets.US_ASCII));
+        assertThat(binary).isNotInstanceOf(TextWebSocketFrame.class);
+        assertThat(firstFragment).isInstanceOf(SessionTextFrame.class); // the protocol handler joins it
+        whole.release();
+        binary.release();
+        firstFragment.release();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
     void aBufferSomeoneElseHoldsIsNotWrittenTo() {
         Random r = new Random(2);
         byte[] text = "{\"handler\":\"ping\"}".getBytes(StandardCharsets.US_ASCII);
