@@ -137,6 +137,11 @@ public final class Gateway {
      * Embeds the gateway: adds its handshake handler right after the host's HTTP codec (named {@code after})
      * in {@code pipeline}. Upgrade requests to the configured paths become gateway connections; every other
      * request passes on to the host's handlers. Call from the host's channel initializer.
+     *
+     * <p>On a gateway connection, the frames the gateway sends (replies, errors, fan-out, pings) are complete
+     * WebSocket frames written from its {@code flushConsolidation} handler, which the upgrade puts just in front
+     * of the host's HTTP codec: a host handler there or closer to the socket (TLS, traffic shaping, byte
+     * counters, an {@code IdleStateHandler}) sees every byte; one after the codec sees none of them.
      */
     public void install(ChannelPipeline pipeline, String after) {
         Objects.requireNonNull(pipeline.get(after), () -> "no handler named " + after + " in the pipeline");

@@ -75,9 +75,9 @@ public class FanoutBench {
         EventLoop loop = home.eventLoop();
         for (int i = 0; i < RECIPIENTS; i++) {
             BenchChannel ch = new BenchChannel(loop);
-            LivePipeline.install(ch, sink, shared);
             Session s = new Session(ch, "c-" + i, "u" + i, null, "127.0.0.1", Map.of(), 40);
-            ch.attr(Session.KEY).set(s);
+            ch.attr(Session.KEY).set(s); // before the handlers, as the handshake does
+            LivePipeline.install(ch, sink, shared);
             s.attachWire(ch.pipeline().context(GatewayPipeline.FLUSH_CONSOLIDATION)); // as the Dispatcher does
             registry.add(s);
             channels.add(ch);

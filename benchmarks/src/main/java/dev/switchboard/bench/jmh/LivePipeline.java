@@ -65,8 +65,9 @@ final class LivePipeline {
         p.addLast("socket", head);
         // As GatewayChannels installs it: closest to the socket, consolidating when no read is in progress.
         p.addLast(GatewayPipeline.FLUSH_CONSOLIDATION, new FlushConsolidationHandler(256, true));
-        // As GatewayChannels puts it in place of Netty's decoder once the handshaker has added that.
-        p.addLast("wsdecoder", new ServerFrameDecoder(65536));
+        // As GatewayChannels puts it in place of Netty's decoder once the handshaker has added that, with the
+        // connection's session (set before, as the handshake sets it) for its text frames.
+        p.addLast("wsdecoder", new ServerFrameDecoder(65536, dev.switchboard.core.internal.session.Session.of(ch)));
         p.addLast("wsencoder", new WebSocket13FrameEncoder(false));
         p.addLast(GatewayPipeline.WS_PROTOCOL, GatewayChannels.protocolHandler(shared.options));
         p.remove(NETTY_HANDSHAKER);

@@ -72,9 +72,9 @@ public class RequestPathBench {
         GatewayMetrics metrics = new GatewayMetrics(new MetricRegistry());
         SessionRegistry registry = new SessionRegistry(new PresenceTracker());
         gateway = new BenchChannel();
-        LivePipeline.install(gateway, gatewaySocket, new LivePipeline.Shared(metrics, registry, options));
         Session s = new Session(gateway, "c-1", "u1", null, "127.0.0.1", Map.of(), options.rateLimitBurst());
-        gateway.attr(Session.KEY).set(s);
+        gateway.attr(Session.KEY).set(s); // before the handlers, as the handshake does: they take it when added
+        LivePipeline.install(gateway, gatewaySocket, new LivePipeline.Shared(metrics, registry, options));
         s.attachWire(gateway.pipeline().context(GatewayPipeline.FLUSH_CONSOLIDATION)); // as the Dispatcher does
         registry.add(s);
 

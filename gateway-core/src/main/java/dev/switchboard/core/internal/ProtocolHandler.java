@@ -1,11 +1,12 @@
 package dev.switchboard.core.internal;
 
-import dev.switchboard.core.internal.delivery.Closer;
 import dev.switchboard.core.internal.codec.SessionTextFrame;
+import dev.switchboard.core.internal.delivery.Closer;
 import dev.switchboard.core.internal.session.Session;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -26,11 +27,13 @@ import java.util.List;
  *     {@code WebSocketFrameAggregator} did this as a handler of its own). Past the limit it fires a
  *     {@link TooLongFrameException}, which {@code jsonCodec} answers with 1009, and discards the rest of the
  *     message. The frame decoder has already refused fragments out of order (1002);</li>
- * <li>it marks the session closing when the client's close frame arrives. Netty answers that frame and refuses
- *     the writes that pass through it afterwards; fan-out frames are written below it
- *     ({@link Session#attachWire}), and this makes them stop too: no data frame follows the close frame
- *     (RFC 6455 §5.5.1). The TCP connection is cut after {@link Closer#GRACE_MILLIS} in any case, so a client
- *     that sends its close frame and stops reading cannot hold the connection.</li>
+ * <li>it marks the session closing when the client's close frame arrives, and when a close frame is written
+ *     through it. Netty answers the client's frame and refuses the writes that pass through it afterwards;
+ *     fan-out frames and replies are written below it ({@link Session#attachWire}), and this makes them stop
+ *     too: no data frame follows a close frame (RFC 6455 §5.5.1). The TCP connection is cut after
+ *     {@link Closer#GRACE_MILLIS} in any case, so a client that sends its close frame and stops reading cannot
+ *     hold the connection. A client's close frame that answers ours closes the connection at once, with no
+ *     second close frame.</li>
  * </ul>
  * Per connection.
  */
@@ -96,14 +99,31 @@ final class ProtocolHandler extends WebSocketServerProtocolHandler {
             startJoining(ctx, frame);
             return;
         }
-        if (frame instanceof CloseWebSocketFrame) {
-            if (s != null && s.markClosing()) {
-                // Netty closes once its answer is written; a client that stopped reading never lets it be.
-                // A closing session gets no pings and no idle close, so cut it after the grace, as Closer does.
-                Closer.cutAfterGrace(ctx.channel());
+        if (frame instanceof CloseWebSocketFrame && s != null) {
+            if (!s.markClosing()) {
+                // Our close frame went first (Closer, or one a host wrote through this handler): this is the
+                // client's answer, and the closing handshake is done. Close the connection (RFC 6455 §7.1.1: the
+                // server closes first) without the second close frame Netty's handshaker would send.
+                ctx.close();
+                return;
             }
+            // Netty closes once its answer is written; a client that stopped reading never lets it be.
+            // A closing session gets no pings and no idle close, so cut it after the grace, as Closer does.
+            Closer.cutAfterGrace(ctx.channel());
         }
         super.decode(ctx, frame, out);
+    }
+
+    /**
+     * A close frame written through this handler (by {@code Closer}, or by a host's handler) marks the session
+     * closing, so that replies and fan-out frames, which are written below this handler, stop after it too.
+     */
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+        if (msg instanceof CloseWebSocketFrame && session != null) {
+            session.markClosing();
+        }
+        super.write(ctx, msg, promise);
     }
 
     private void startJoining(ChannelHandlerContext ctx, WebSocketFrame first) {

@@ -78,6 +78,32 @@ class ProtocolHandlerTest {
         ch.finishAndReleaseAll();
     }
 
+    @Test
+    void aCloseFrameWrittenThroughItMarksTheSessionClosing() {
+        EmbeddedChannel ch = channelWithSession();
+        ((TextWebSocketFrame) passOne(ch, new TextWebSocketFrame("{}"))).release(); // the session is found
+        ch.writeOutbound(new CloseWebSocketFrame(1001, "going away")); // as a host's handler might
+        assertThat(Session.of(ch).isClosing()).as("replies and fan-out, written below it, stop").isTrue();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void theClientsAnswerToOurCloseFrameClosesTheConnectionWithoutASecondCloseFrame() {
+        EmbeddedChannel ch = channelWithSession();
+        ((TextWebSocketFrame) passOne(ch, new TextWebSocketFrame("{}"))).release();
+        ch.writeOutbound(new CloseWebSocketFrame(1008, "rate limit exceeded"));
+        CloseWebSocketFrame ours = ch.readOutbound();
+        assertThat(ours.statusCode()).isEqualTo(1008);
+        ours.release();
+
+        ch.writeInbound(new CloseWebSocketFrame(1008, "")); // the client's answer
+        ch.runPendingTasks();
+        assertThat(ch.isOpen()).as("the closing handshake is done").isFalse();
+        Object more = ch.readOutbound();
+        assertThat(more).as("nothing written after our close frame").isNull();
+        ch.finishAndReleaseAll();
+    }
+
     private static Object passOne(EmbeddedChannel ch, WebSocketFrame f) {
         ch.writeInbound(f);
         return ch.readInbound();

@@ -1,15 +1,19 @@
 package dev.switchboard.core.internal.codec;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.AbstractCollection;
 import java.util.AbstractMap;
 import java.util.AbstractSet;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.ConcurrentModificationException;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Set;
+import java.util.Spliterator;
+import java.util.Spliterators;
 
 /**
  * The children of a parsed JSON object ({@code ObjectNode}'s map): its fields in arrival order, in one array
@@ -20,8 +24,12 @@ import java.util.Set;
  * sending many keys.
  *
  * <p>It behaves as a {@code LinkedHashMap} in insertion order: putting a key again keeps its place and replaces
- * its value; entries write through; iterators remove. No {@code null} keys (JSON has none). Not thread-safe, as
- * {@code ObjectNode} is not. {@code FieldMapTest} holds it to {@code LinkedHashMap} over random operations.
+ * its value; an entry writes through while its field is in the map; iterators remove, fail fast on a change made
+ * around them, and split in order. One difference: an entry whose field was removed keeps the value it was last
+ * read or written with (so {@code e = it.next(); it.remove(); other.set(e.getKey(), e.getValue())} moves the
+ * field), where a {@code LinkedHashMap} entry keeps the value the field had when it was removed. No {@code null} keys (JSON has none). Not
+ * thread-safe, as {@code ObjectNode} is not. {@code FieldMapTest} holds it to {@code LinkedHashMap} over random
+ * operations.
  */
 final class FieldMap extends AbstractMap<String, JsonNode> {
 
@@ -33,6 +41,8 @@ final class FieldMap extends AbstractMap<String, JsonNode> {
     private int size;
     /** All the fields, once there were more than {@link #MAX_INLINE}; {@code slots} is then unused. */
     private LinkedHashMap<String, JsonNode> spilled;
+    /** Structural changes (a field added or removed, a spill), for the iterators to fail fast. */
+    private int modCount;
 
     private int indexOf(Object key) {
         Object[] s = slots;
@@ -71,6 +81,7 @@ final class FieldMap extends AbstractMap<String, JsonNode> {
             slots[i + 1] = value;
             return old;
         }
+        modCount++;
         if (size == MAX_INLINE) {
             spilled = new LinkedHashMap<>(32);
             for (int j = 0; j < size * 2; j += 2) {
@@ -106,6 +117,7 @@ final class FieldMap extends AbstractMap<String, JsonNode> {
     }
 
     private void removeAt(int i) {
+        modCount++;
         int n = size * 2;
         System.arraycopy(slots, i + 2, slots, i, n - i - 2);
         slots[n - 2] = null;
@@ -128,6 +140,7 @@ final class FieldMap extends AbstractMap<String, JsonNode> {
         if (spilled != null) {
             spilled.clear();
         } else {
+            modCount++;
             Arrays.fill(slots, 0, size * 2, null);
             size = 0;
         }
@@ -145,6 +158,75 @@ final class FieldMap extends AbstractMap<String, JsonNode> {
             public int size() {
                 return FieldMap.this.size();
             }
+
+            @Override
+            public Spliterator<Entry<String, JsonNode>> spliterator() {
+                return Spliterators.spliterator(this, Spliterator.ORDERED | Spliterator.DISTINCT | Spliterator.NONNULL);
+            }
+        };
+    }
+
+    /** The keys in order (the default view would split without {@code ORDERED}). */
+    @Override
+    public Set<String> keySet() {
+        return new AbstractSet<>() {
+            @Override
+            public Iterator<String> iterator() {
+                Iterator<Entry<String, JsonNode>> it = entrySet().iterator();
+                return new Iterator<>() {
+                    @Override public boolean hasNext() { return it.hasNext(); }
+                    @Override public String next() { return it.next().getKey(); }
+                    @Override public void remove() { it.remove(); }
+                };
+            }
+
+            @Override
+            public int size() {
+                return FieldMap.this.size();
+            }
+
+            @Override
+            public boolean contains(Object o) {
+                return containsKey(o);
+            }
+
+            @Override
+            public boolean remove(Object o) {
+                int before = FieldMap.this.size();
+                FieldMap.this.remove(o);
+                return FieldMap.this.size() != before;
+            }
+
+            @Override
+            public Spliterator<String> spliterator() {
+                return Spliterators.spliterator(this, Spliterator.ORDERED | Spliterator.DISTINCT | Spliterator.NONNULL);
+            }
+        };
+    }
+
+    /** The values in order. */
+    @Override
+    public Collection<JsonNode> values() {
+        return new AbstractCollection<>() {
+            @Override
+            public Iterator<JsonNode> iterator() {
+                Iterator<Entry<String, JsonNode>> it = entrySet().iterator();
+                return new Iterator<>() {
+                    @Override public boolean hasNext() { return it.hasNext(); }
+                    @Override public JsonNode next() { return it.next().getValue(); }
+                    @Override public void remove() { it.remove(); }
+                };
+            }
+
+            @Override
+            public int size() {
+                return FieldMap.this.size();
+            }
+
+            @Override
+            public Spliterator<JsonNode> spliterator() {
+                return Spliterators.spliterator(this, Spliterator.ORDERED);
+            }
         };
     }
 
@@ -152,15 +234,19 @@ final class FieldMap extends AbstractMap<String, JsonNode> {
     private final class Inline implements Iterator<Entry<String, JsonNode>> {
         private int next;
         private int last = -1;
+        private int expected = modCount;
 
         @Override
         public boolean hasNext() {
-            return spilled == null && next < size * 2;
+            return next < size * 2 || expected != modCount; // after a change around it, next() throws
         }
 
         @Override
         public Entry<String, JsonNode> next() {
-            if (!hasNext()) {
+            if (expected != modCount) {
+                throw new ConcurrentModificationException();
+            }
+            if (next >= size * 2) {
                 throw new NoSuchElementException();
             }
             last = next;
@@ -170,22 +256,33 @@ final class FieldMap extends AbstractMap<String, JsonNode> {
 
         @Override
         public void remove() {
-            if (last < 0 || spilled != null) {
+            if (last < 0) {
                 throw new IllegalStateException();
             }
+            if (expected != modCount) {
+                throw new ConcurrentModificationException();
+            }
             removeAt(last);
+            expected = modCount;
             next = last;
             last = -1;
         }
     }
 
+    /**
+     * One field as the iterator found it. Like a {@code LinkedHashMap} entry it writes through while its field is in
+     * the map (found where it was, or where it moved to when fields before it were removed); once the field is
+     * removed it keeps the value it last read or wrote.
+     */
     private final class Slot implements Entry<String, JsonNode> {
         private final String key;
         private final int at;
+        private JsonNode value;
 
         Slot(int at) {
             this.at = at;
             this.key = (String) slots[at];
+            this.value = (JsonNode) slots[at + 1];
         }
 
         @Override
@@ -195,17 +292,42 @@ final class FieldMap extends AbstractMap<String, JsonNode> {
 
         @Override
         public JsonNode getValue() {
-            return FieldMap.this.get(key);
+            int i = where();
+            if (i >= 0) {
+                value = (JsonNode) slots[i + 1];
+            } else if (spilled != null && spilled.containsKey(key)) {
+                value = spilled.get(key);
+            }
+            return value;
         }
 
         @Override
-        public JsonNode setValue(JsonNode value) {
-            if (spilled == null && at < size * 2 && slots[at] == key) {
-                JsonNode old = (JsonNode) slots[at + 1];
-                slots[at + 1] = value;
-                return old;
+        public JsonNode setValue(JsonNode v) {
+            JsonNode old = getValue();
+            value = v;
+            int i = where();
+            if (i >= 0) {
+                slots[i + 1] = v;
+            } else if (spilled != null && spilled.containsKey(key)) {
+                spilled.put(key, v); // in place: the field keeps its position
             }
-            return FieldMap.this.put(key, value);
+            return old;
+        }
+
+        /** The slot this field is in now (the same key object: not a field removed and put again), or -1. */
+        private int where() {
+            if (spilled != null) {
+                return -1;
+            }
+            if (at < size * 2 && slots[at] == key) {
+                return at;
+            }
+            for (int i = 0, n = Math.min(at, size * 2); i < n; i += 2) {
+                if (slots[i] == key) {
+                    return i;
+                }
+            }
+            return -1;
         }
 
         @Override

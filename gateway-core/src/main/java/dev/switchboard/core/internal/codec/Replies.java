@@ -49,9 +49,9 @@ public final class Replies {
 
     /**
      * Writes and flushes a {@code reply} carrying {@code value} ({@link Encoded} is written as it is) to {@code s}'s
-     * connection ({@link Session#writeReply}).
+     * connection ({@link Session#writeReply}); returns whether it was written (not when the session is closing).
      */
-    public static void reply(Session s, JsonNode id, Object value) throws JsonProcessingException {
+    public static boolean reply(Session s, JsonNode id, Object value) throws JsonProcessingException {
         Channel ch = s.channel();
         ByteBuf frame;
         if (value instanceof Encoded e) {
@@ -60,7 +60,7 @@ public final class Replies {
         } else {
             frame = frame(ch, REPLY, id, MAPPER.writeValueAsBytes(value));
         }
-        s.writeReply(frame);
+        return s.writeReply(frame);
     }
 
     private static boolean isLong(JsonNode id) {
@@ -75,8 +75,8 @@ public final class Replies {
         return Frames.envelope(ch.alloc(), channel, idBytes(id), json);
     }
 
-    /** Writes and flushes an {@code error}. */
-    public static void error(Channel ch, JsonNode id, String code, String reason) {
+    /** Writes and flushes an {@code error}; returns whether it was written (not when the session is closing). */
+    public static boolean error(Channel ch, JsonNode id, String code, String reason) {
         ObjectNode m = MAPPER.createObjectNode().put("code", code).put("reason", reason);
         byte[] json;
         try {
@@ -87,10 +87,10 @@ public final class Replies {
         ByteBuf frame = frame(ch, ERROR, id, json);
         Session s = Session.of(ch);
         if (s != null) {
-            s.writeReply(frame); // the same way as replies, so the two keep their order
-        } else {
-            ch.writeAndFlush(frame, ch.voidPromise());
+            return s.writeReply(frame); // the same way as replies, so the two keep their order
         }
+        ch.writeAndFlush(frame, ch.voidPromise());
+        return true;
     }
 
     private static byte[] idBytes(JsonNode id) {

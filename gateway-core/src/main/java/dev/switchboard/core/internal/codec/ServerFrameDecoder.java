@@ -229,6 +229,9 @@ public final class ServerFrameDecoder extends ByteToMessageDecoder implements We
     private void violation(ChannelHandlerContext ctx, ByteBuf in, WebSocketCloseStatus status, String reason) {
         corrupt = true;
         in.skipBytes(in.readableBytes());
+        if (session != null) {
+            session.markClosing(); // no reply or fan-out frame after the close frame below
+        }
         if (ctx.channel().isActive()) {
             Object close = receivedClose ? Unpooled.EMPTY_BUFFER : new CloseWebSocketFrame(status, reason);
             ctx.writeAndFlush(close).addListener(ChannelFutureListener.CLOSE);

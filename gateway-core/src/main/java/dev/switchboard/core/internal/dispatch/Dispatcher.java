@@ -209,8 +209,9 @@ public final class Dispatcher extends ChannelInboundHandlerAdapter {
 
     private void reply(Channel ch, Request request, Object value) {
         try {
-            Replies.reply((Session) request.session(), request.id(), value);
-            metrics.messagesOut.inc();
+            if (Replies.reply((Session) request.session(), request.id(), value)) {
+                metrics.messagesOut.inc();
+            }
         } catch (IOException e) {
             log.warn("[{}] handler {} returned a value that is not JSON: {}", ch.id(), request.handler(), e.toString());
             fail(ch, request.id(), "internal", "the handler's answer could not be written");
@@ -228,8 +229,9 @@ public final class Dispatcher extends ChannelInboundHandlerAdapter {
 
     private void fail(Channel ch, JsonNode id, String code, String reason) {
         metrics.errors.inc();
-        metrics.messagesOut.inc();
-        Replies.error(ch, id, code, reason);
+        if (Replies.error(ch, id, code, reason)) {
+            metrics.messagesOut.inc();
+        }
     }
 
     private static String truncate(String s) {

@@ -76,30 +76,37 @@ public final class Session implements SessionInfo {
     }
 
     /**
-     * Writes and flushes a complete reply frame on the loop: written from the {@link #attachWire wire} context like
-     * a fan-out frame, and flushed through the wire's own handler, the flush consolidation handler, so the replies
-     * to one read still leave in one {@code write(2)}. It skips the handlers above, which would only pass a complete
-     * frame on (a reply went through eight contexts twice, for the write and for the flush). Nothing is written
-     * once the session is closing: Netty's protocol handler, which is skipped, refuses writes after its close frame.
-     * Through the whole pipeline when there is no wire, off the loop, or when the wire's handler was removed.
+     * Writes and flushes a complete reply frame: on the loop, from the {@link #attachWire wire} context like a
+     * fan-out frame, and flushed through the wire's own handler, the flush consolidation handler, so the replies
+     * to one read still leave in one {@code write(2)}. It skips the handlers above, which would only pass a
+     * complete frame on (a reply went through eight contexts twice, for the write and for the flush). Nothing is
+     * written once the session is closing (a close frame was sent or received): Netty's protocol handler, which is
+     * skipped, refuses writes after its close frame. Off the loop, without a wire, or when the wire's handler was
+     * removed, the frame goes through the whole pipeline instead. Returns whether the frame was written (handed to
+     * the pipeline); a frame that was not is released.
      */
-    public void writeReply(ByteBuf frame) {
-        ChannelHandlerContext w = wire;
-        ChannelOutboundHandler h = wireHandler;
-        if (h == null || w.isRemoved() || !w.executor().inEventLoop()) {
-            channel.writeAndFlush(frame, channel.voidPromise());
-            return;
+    public boolean writeReply(ByteBuf frame) {
+        if (!channel.eventLoop().inEventLoop()) {
+            channel.writeAndFlush(frame, channel.voidPromise()); // the loop's fields are not ours to read here
+            return true;
         }
         if (closing) {
             frame.release();
-            return;
+            return false;
+        }
+        ChannelHandlerContext w = wire;
+        ChannelOutboundHandler h = wireHandler;
+        if (h == null || w.isRemoved()) {
+            channel.writeAndFlush(frame, channel.voidPromise());
+            return true;
         }
         w.write(frame, w.voidPromise());
         try {
             h.flush(w); // what the pipeline would call: the handler's own flush, in its own context
         } catch (Exception e) {
-            w.fireExceptionCaught(e);
+            w.pipeline().fireExceptionCaught(e); // from the head, so the handler's own exceptionCaught sees it
         }
+        return true;
     }
 
     /**

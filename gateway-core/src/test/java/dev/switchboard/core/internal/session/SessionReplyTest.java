@@ -103,10 +103,48 @@ class SessionReplyTest {
         EmbeddedChannel ch = channel(0);
         session.markClosing();
         ByteBuf frame = Unpooled.copiedBuffer("after close", StandardCharsets.UTF_8);
-        session.writeReply(frame);
+        assertThat(session.writeReply(frame)).isFalse();
         assertThat(frame.refCnt()).isZero();
         assertThat(written(ch)).isEmpty();
         ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void offTheLoopAReplyTakesTheWholePipelineOnTheLoop() throws Exception {
+        io.netty.channel.EventLoopGroup group = new io.netty.channel.DefaultEventLoopGroup(1);
+        io.netty.channel.local.LocalAddress address = new io.netty.channel.local.LocalAddress("session-reply-test");
+        java.util.concurrent.CompletableFuture<io.netty.channel.Channel> accepted = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.LinkedBlockingQueue<String> received = new java.util.concurrent.LinkedBlockingQueue<>();
+        try {
+            new io.netty.bootstrap.ServerBootstrap().group(group).channel(io.netty.channel.local.LocalServerChannel.class)
+                    .childHandler(new io.netty.channel.ChannelInitializer<io.netty.channel.Channel>() {
+                        @Override
+                        protected void initChannel(io.netty.channel.Channel ch) {
+                            ch.pipeline().addLast(GatewayPipeline.FLUSH_CONSOLIDATION, new FlushConsolidationHandler(256, true));
+                            ch.pipeline().addLast("above", above);
+                            accepted.complete(ch);
+                        }
+                    }).bind(address).sync();
+            io.netty.channel.Channel client = new io.netty.bootstrap.Bootstrap().group(group)
+                    .channel(io.netty.channel.local.LocalChannel.class)
+                    .handler(new ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                            received.add(((ByteBuf) msg).toString(StandardCharsets.UTF_8));
+                            ReferenceCountUtil.release(msg);
+                        }
+                    }).connect(address).sync().channel();
+            io.netty.channel.Channel server = accepted.get(5, java.util.concurrent.TimeUnit.SECONDS);
+            Session s = new Session(server, "c-2", null, null, "127.0.0.1", Map.of(), 10);
+            server.eventLoop().submit(() -> s.attachWire(server.pipeline().context(GatewayPipeline.FLUSH_CONSOLIDATION))).sync();
+
+            assertThat(s.writeReply(Unpooled.copiedBuffer("from elsewhere", StandardCharsets.UTF_8))).isTrue();
+            assertThat(received.poll(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("from elsewhere");
+            assertThat(above.seen).as("through the whole pipeline").containsExactly("from elsewhere");
+            client.close().sync();
+        } finally {
+            group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).sync();
+        }
     }
 
     @Test
