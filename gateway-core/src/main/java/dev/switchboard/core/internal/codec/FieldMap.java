@@ -172,12 +172,7 @@ final class FieldMap extends AbstractMap<String, JsonNode> {
         return new AbstractSet<>() {
             @Override
             public Iterator<String> iterator() {
-                Iterator<Entry<String, JsonNode>> it = entrySet().iterator();
-                return new Iterator<>() {
-                    @Override public boolean hasNext() { return it.hasNext(); }
-                    @Override public String next() { return it.next().getKey(); }
-                    @Override public void remove() { it.remove(); }
-                };
+                return each(Entry::getKey);
             }
 
             @Override
@@ -210,12 +205,7 @@ final class FieldMap extends AbstractMap<String, JsonNode> {
         return new AbstractCollection<>() {
             @Override
             public Iterator<JsonNode> iterator() {
-                Iterator<Entry<String, JsonNode>> it = entrySet().iterator();
-                return new Iterator<>() {
-                    @Override public boolean hasNext() { return it.hasNext(); }
-                    @Override public JsonNode next() { return it.next().getValue(); }
-                    @Override public void remove() { it.remove(); }
-                };
+                return each(Entry::getValue);
             }
 
             @Override
@@ -226,6 +216,27 @@ final class FieldMap extends AbstractMap<String, JsonNode> {
             @Override
             public Spliterator<JsonNode> spliterator() {
                 return Spliterators.spliterator(this, Spliterator.ORDERED);
+            }
+        };
+    }
+
+    /** An iterator over one part of each entry, in order, that removes through the entries' iterator. */
+    private <T> Iterator<T> each(java.util.function.Function<Entry<String, JsonNode>, T> part) {
+        Iterator<Entry<String, JsonNode>> it = entrySet().iterator();
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return it.hasNext();
+            }
+
+            @Override
+            public T next() {
+                return part.apply(it.next());
+            }
+
+            @Override
+            public void remove() {
+                it.remove();
             }
         };
     }
