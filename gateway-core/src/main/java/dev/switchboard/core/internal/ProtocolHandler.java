@@ -5,6 +5,8 @@ import dev.switchboard.core.internal.delivery.Closer;
 import dev.switchboard.core.internal.session.Session;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.TooLongFrameException;
@@ -103,8 +105,9 @@ final class ProtocolHandler extends WebSocketServerProtocolHandler {
             if (!s.markClosing()) {
                 // Our close frame went first (Closer, or one a host wrote through this handler): this is the
                 // client's answer, and the closing handshake is done. Close the connection (RFC 6455 §7.1.1: the
-                // server closes first) without the second close frame Netty's handshaker would send.
-                ctx.close();
+                // server closes first) without the second close frame Netty's handshaker would send, once what is
+                // queued (our close frame, if the client has not read it all yet) is written.
+                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
                 return;
             }
             // Netty closes once its answer is written; a client that stopped reading never lets it be.
@@ -120,8 +123,10 @@ final class ProtocolHandler extends WebSocketServerProtocolHandler {
      */
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
-        if (msg instanceof CloseWebSocketFrame && session != null) {
-            session.markClosing();
+        if (msg instanceof CloseWebSocketFrame && session != null && session.markClosing()) {
+            // A closing session gets no pings and no idle close: cut it after the grace, as Closer does (Closer
+            // marks the session before its frame gets here, so it is not cut twice).
+            Closer.cutAfterGrace(ctx.channel());
         }
         super.write(ctx, msg, promise);
     }

@@ -27,7 +27,10 @@ import java.util.Spliterators;
  * its value; an entry writes through while its field is in the map; iterators remove, fail fast on a change made
  * around them, and split in order. One difference: an entry whose field was removed keeps the value it was last
  * read or written with (so {@code e = it.next(); it.remove(); other.set(e.getKey(), e.getValue())} moves the
- * field), where a {@code LinkedHashMap} entry keeps the value the field had when it was removed. No {@code null} keys (JSON has none). Not
+ * field), where a {@code LinkedHashMap} entry keeps the value the field had when it was removed; and an entry
+ * finds its field by the key object, so if that same object is put back before or at the entry's old place, the
+ * old entry writes through to the new field (a {@code LinkedHashMap} entry would not). Both are within the
+ * {@code Map.Entry} contract, which leaves an entry undefined once its field is removed. No {@code null} keys (JSON has none). Not
  * thread-safe, as {@code ObjectNode} is not. {@code FieldMapTest} holds it to {@code LinkedHashMap} over random
  * operations.
  */
@@ -244,12 +247,14 @@ final class FieldMap extends AbstractMap<String, JsonNode> {
     /** Walks the inline fields; its entries write through to their slot. */
     private final class Inline implements Iterator<Entry<String, JsonNode>> {
         private int next;
+        /** Where the fields it walks end: the map's end when it started, less what it removed itself. */
+        private int end = size * 2;
         private int last = -1;
         private int expected = modCount;
 
         @Override
         public boolean hasNext() {
-            return next < size * 2 || expected != modCount; // after a change around it, next() throws
+            return next < end; // as LinkedHashMap's: a change around it shows in next(), which throws
         }
 
         @Override
@@ -257,7 +262,7 @@ final class FieldMap extends AbstractMap<String, JsonNode> {
             if (expected != modCount) {
                 throw new ConcurrentModificationException();
             }
-            if (next >= size * 2) {
+            if (next >= end) {
                 throw new NoSuchElementException();
             }
             last = next;
@@ -276,6 +281,7 @@ final class FieldMap extends AbstractMap<String, JsonNode> {
             removeAt(last);
             expected = modCount;
             next = last;
+            end -= 2;
             last = -1;
         }
     }
@@ -325,7 +331,7 @@ final class FieldMap extends AbstractMap<String, JsonNode> {
             return old;
         }
 
-        /** The slot this field is in now (the same key object: not a field removed and put again), or -1. */
+        /** The slot this field is in now, found by its key object (at its old place or before it), or -1. */
         private int where() {
             if (spilled != null) {
                 return -1;

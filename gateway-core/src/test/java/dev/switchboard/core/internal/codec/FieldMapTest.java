@@ -153,6 +153,11 @@ class FieldMapTest {
         m.remove("a");
         org.assertj.core.api.Assertions.assertThatThrownBy(keys::next)
                 .isInstanceOf(java.util.ConcurrentModificationException.class);
+        Iterator<String> done = m.keySet().iterator();
+        done.next();
+        m.put("c", IntNode.valueOf(5)); // past the end of a finished walk: it ends, as LinkedHashMap's does
+        assertThat(done.hasNext()).isFalse();
+        m.remove("c");
         m.put("a", IntNode.valueOf(3)); // a value replaced is not a change of structure
         Iterator<String> again = m.keySet().iterator();
         again.next();

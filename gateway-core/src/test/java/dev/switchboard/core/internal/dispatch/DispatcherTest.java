@@ -80,6 +80,29 @@ class DispatcherTest {
     }
 
     @Test
+    void anAnswerThatCompletesOnceTheSessionIsClosingIsNeitherWrittenNorCounted() throws Exception {
+        java.util.concurrent.CompletableFuture<Object> later = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CompletableFuture<Object> now = new java.util.concurrent.CompletableFuture<>();
+        Map<String, dev.switchboard.core.spi.MessageHandler> handlers = Map.of("later", r -> later, "now", r -> now);
+        EmbeddedChannel ch = upgraded(new Dispatcher(handlers, registry, metrics, () -> new Presence(3, 4), 1000, listener));
+        FrameReader.texts(ch);
+        long out = metrics.messagesOut.getCount();
+        ch.writeInbound(json("{\"handler\":\"now\",\"id\":1}"));
+        ch.writeInbound(json("{\"handler\":\"later\",\"id\":2}"));
+        now.complete("first");
+        ch.runPendingTasks();
+        assertThat(FrameReader.texts(ch)).containsExactly("{\"channel\":\"reply\",\"id\":1,\"message\":\"first\"}");
+        assertThat(metrics.messagesOut.getCount()).isEqualTo(out + 1);
+
+        Session.of(ch).markClosing(); // a close frame went out meanwhile
+        later.complete("too late");
+        ch.runPendingTasks();
+        assertThat(FrameReader.texts(ch)).isEmpty();
+        assertThat(metrics.messagesOut.getCount()).as("not counted as sent").isEqualTo(out + 1);
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
     void routesByHandlerAndEchoesTheId() throws Exception {
         EmbeddedChannel ch = upgraded(dispatcher());
         FrameReader.texts(ch);
