@@ -34,8 +34,8 @@ import java.util.List;
  *     fan-out frames and replies are written below it ({@link Session#attachWire}), and this makes them stop
  *     too: no data frame follows a close frame (RFC 6455 §5.5.1). The TCP connection is cut after
  *     {@link Closer#GRACE_MILLIS} in any case, so a client that sends its close frame and stops reading cannot
- *     hold the connection. A client's close frame that answers ours closes the connection at once, with no
- *     second close frame.</li>
+ *     hold the connection. A client's close frame that answers ours closes the connection once what is queued
+ *     is written, with no second close frame.</li>
  * </ul>
  * Per connection.
  */

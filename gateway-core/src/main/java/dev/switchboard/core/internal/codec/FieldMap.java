@@ -30,9 +30,10 @@ import java.util.Spliterators;
  * field), where a {@code LinkedHashMap} entry keeps the value the field had when it was removed; and an entry
  * finds its field by the key object, so if that same object is put back before or at the entry's old place, the
  * old entry writes through to the new field (a {@code LinkedHashMap} entry would not). Both are within the
- * {@code Map.Entry} contract, which leaves an entry undefined once its field is removed. No {@code null} keys (JSON has none). Not
- * thread-safe, as {@code ObjectNode} is not. {@code FieldMapTest} holds it to {@code LinkedHashMap} over random
- * operations.
+ * {@code Map.Entry} contract, which leaves an entry undefined once its field is removed.
+ *
+ * <p>No {@code null} keys (JSON has none). Not thread-safe, as {@code ObjectNode} is not. {@code FieldMapTest}
+ * holds it to {@code LinkedHashMap} over random operations.
  */
 final class FieldMap extends AbstractMap<String, JsonNode> {
 
@@ -151,20 +152,10 @@ final class FieldMap extends AbstractMap<String, JsonNode> {
 
     @Override
     public Set<Entry<String, JsonNode>> entrySet() {
-        return new AbstractSet<>() {
+        return new View<>() {
             @Override
             public Iterator<Entry<String, JsonNode>> iterator() {
                 return spilled != null ? spilled.entrySet().iterator() : new Inline();
-            }
-
-            @Override
-            public int size() {
-                return FieldMap.this.size();
-            }
-
-            @Override
-            public Spliterator<Entry<String, JsonNode>> spliterator() {
-                return Spliterators.spliterator(this, Spliterator.ORDERED | Spliterator.DISTINCT | Spliterator.NONNULL);
             }
         };
     }
@@ -172,15 +163,10 @@ final class FieldMap extends AbstractMap<String, JsonNode> {
     /** The keys in order (the default view would split without {@code ORDERED}). */
     @Override
     public Set<String> keySet() {
-        return new AbstractSet<>() {
+        return new View<>() {
             @Override
             public Iterator<String> iterator() {
                 return each(Entry::getKey);
-            }
-
-            @Override
-            public int size() {
-                return FieldMap.this.size();
             }
 
             @Override
@@ -194,12 +180,20 @@ final class FieldMap extends AbstractMap<String, JsonNode> {
                 FieldMap.this.remove(o);
                 return FieldMap.this.size() != before;
             }
-
-            @Override
-            public Spliterator<String> spliterator() {
-                return Spliterators.spliterator(this, Spliterator.ORDERED | Spliterator.DISTINCT | Spliterator.NONNULL);
-            }
         };
+    }
+
+    /** A set view of the map's fields, as big as the map, split in order. */
+    private abstract class View<T> extends AbstractSet<T> {
+        @Override
+        public int size() {
+            return FieldMap.this.size();
+        }
+
+        @Override
+        public Spliterator<T> spliterator() {
+            return Spliterators.spliterator(this, Spliterator.ORDERED | Spliterator.DISTINCT | Spliterator.NONNULL);
+        }
     }
 
     /** The values in order. */
