@@ -2,6 +2,7 @@ package dev.switchboard.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.bench.load.BroadcastScenario;
+import dev.switchboard.bench.load.ConnectScenario;
 import dev.switchboard.bench.load.RequestScenario;
 import dev.switchboard.bench.load.Run;
 import dev.switchboard.bench.load.Sys;
@@ -63,8 +64,8 @@ public final class Compare {
                 throw new IllegalArgumentException("--servers: " + s + " (expected some of " + KNOWN + ")");
             }
         }
-        if (!scenario.equals("broadcast") && !scenario.equals("request")) {
-            throw new IllegalArgumentException("--scenario=" + scenario + " (expected: broadcast or request)");
+        if (!List.of("broadcast", "request", "connect").contains(scenario)) {
+            throw new IllegalArgumentException("--scenario=" + scenario + " (expected: broadcast, request or connect)");
         }
         Map<String, String> pass = new LinkedHashMap<>(a.all());
         for (String k : List.of("scenario", "servers", "runs", "server-threads", "node-hub", "out-dir", "title", "alt-jar",
@@ -85,21 +86,27 @@ public final class Compare {
                 }
                 boolean alt = server.equals("switchboard-alt");
                 List<String> cmd = command(server, alt ? altJar : jar, nodeHub, serverThreads,
-                        alt ? altJavaOpts : server.equals("switchboard") ? serverJavaOpts : List.of());
+                        alt ? altJavaOpts : server.equals("switchboard") ? serverJavaOpts : List.of(),
+                        pass.get("jwt-secret"));
                 Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
                 try {
                     int port = awaitStart(p, server, console);
                     List<String> args = new ArrayList<>();
                     boolean sb = server.startsWith("switchboard");
                     args.add("--url=ws://127.0.0.1:" + port + (sb ? "/ws" : "/"));
-                    args.add("--protocol=" + (sb ? "switchboard" : "raw"));
+                    if (!scenario.equals("connect")) {
+                        args.add("--protocol=" + (sb ? "switchboard" : "raw"));
+                    }
                     args.add("--label=" + server);
                     args.add("--server-pid=" + p.pid());
                     args.add("--out=" + outDir.resolve(server + "-run" + run));
                     pass.forEach((k, v) -> args.add("--" + k + "=" + v));
                     Args sa = new Args(args.toArray(String[]::new), 0);
-                    Map<String, Object> r = scenario.equals("broadcast")
-                            ? BroadcastScenario.run("broadcast", sa, console) : RequestScenario.run(sa, console);
+                    Map<String, Object> r = switch (scenario) {
+                        case "broadcast" -> BroadcastScenario.run("broadcast", sa, console);
+                        case "request" -> RequestScenario.run(sa, console);
+                        default -> ConnectScenario.run(sa, console);
+                    };
                     results.computeIfAbsent(server, k -> new ArrayList<>()).add(Run.JSON.valueToTree(r));
                 } finally {
                     p.destroy();
@@ -157,7 +164,12 @@ public final class Compare {
         return opts;
     }
 
-    static List<String> command(String server, String jar, String nodeHub, int threads, List<String> javaOpts) {
+    /**
+     * The command that starts {@code server}. A Switchboard server verifies tokens signed with {@code jwtSecret}
+     * when the scenario is given one ({@code --jwt-secret}); the reference hubs take any query and check nothing.
+     */
+    static List<String> command(String server, String jar, String nodeHub, int threads, List<String> javaOpts,
+                                String jwtSecret) {
         String java = ProcessHandle.current().info().command().orElse("java");
         return switch (server) {
             case "switchboard", "switchboard-alt" -> {
@@ -165,6 +177,9 @@ public final class Compare {
                 cmd.addAll(javaOpts);
                 cmd.addAll(List.of("-cp", jar, "dev.switchboard.bench.Main", "gateway", "--port=0",
                         "--threads=" + threads, "--max-seconds=900"));
+                if (jwtSecret != null) {
+                    cmd.add("--jwt-secret=" + jwtSecret);
+                }
                 yield cmd;
             }
             case "netty-flush", "netty-plain", "netty-echo" -> List.of(java, "-cp", jar, "dev.switchboard.bench.Main", "hub",
@@ -225,8 +240,12 @@ public final class Compare {
 
     static void summarize(String scenario, String title, List<String> servers, Map<String, List<JsonNode>> results,
                           Path outDir, PrintStream console) throws Exception {
-        String rateKey = scenario.equals("broadcast") ? "deliveries_per_s" : "round_trips_per_s";
-        String countKey = scenario.equals("broadcast") ? "received" : "replies";
+        String rateKey = rateKey(scenario);
+        String countKey = switch (scenario) {
+            case "broadcast" -> "received";
+            case "connect" -> "opened";
+            default -> "replies";
+        };
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("scenario", scenario);
         summary.put("title", title != null ? title : scenario + ": latency percentiles per server (medians)");
@@ -299,6 +318,15 @@ public final class Compare {
         }
         Files.writeString(outDir.resolve("latency.svg"), Chart.svg((String) summary.get("title"), series));
         console.println("wrote " + json + " and " + outDir.resolve("latency.svg"));
+    }
+
+    /** The throughput figure of a scenario's result files. */
+    static String rateKey(String scenario) {
+        return switch (scenario) {
+            case "broadcast" -> "deliveries_per_s";
+            case "connect" -> "handshakes_per_s";
+            default -> "round_trips_per_s";
+        };
     }
 
     private static double round(double v) {

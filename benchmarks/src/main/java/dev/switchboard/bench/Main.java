@@ -23,18 +23,22 @@ public final class Main {
                          [--pacer=loop|thread --tick=1ms (how --publish=ws is paced at a rate)]
               cluster    broadcast with --publish=http: --publish-url=http://A-admin/api/publish --url=ws://B/ws
               request    --url=ws://H:P/ws --clients=N --depth=D --handler=ping|controller [--module=echo] --duration=10s
+                         [--flush=request|read (closed loop: one write per request, or one per read's worth: server-bound)]
              [--rate=R (open-loop, requests/s in all) --pacer=loop|thread --tick=1ms|100us] [--protocol=switchboard|raw (echo servers)]
               idle       --url=ws://H:P/ws --clients=N --duration=30s --server-pid=PID [--metrics-url=URL --api-key=K]
               common     --sources=4 (127.0.0.x source addresses) --threads=2 --connect-rate=2000 --warmup=1s
                          --server-pid=PID --label=NAME --out=results/NAME (writes .json .hlog .hgrm)
 
             comparisons and charts:
-              compare    --scenario=broadcast|request --servers=switchboard,netty-flush,netty-plain,netty-echo,node,node-echo[,switchboard-alt --alt-jar=J] --runs=3
+              compare    --scenario=broadcast|request|connect --servers=switchboard,netty-flush,netty-plain,netty-echo,node,node-echo[,switchboard-alt --alt-jar=J] --runs=3
                          [--server-java-opts="-Xmx1g ..."] [--alt-java-opts="-XX:+UseZGC ..." (alt = this jar, other JVM options)]
                          [--server-threads=2] + scenario options; prints medians and ratios, writes summary.json + latency.svg
-              summary    --scenario=broadcast|request --out-dir=D [--title=T] --results=label:a.json+b.json,label2:c.json
+              summary    --scenario=broadcast|request|connect --out-dir=D [--title=T] --results=label:a.json+b.json,label2:c.json
                          medians and ratios (first label is the base) of runs made outside compare, as compare prints them
               chart      --out=x.svg [--title=T] result.json... (results or compare summaries)
+              targets-report --dir=D [--smoke]  the table of issue 6's targets from one benchmarks/targets.sh run
+                         in D: figures, ratios and a verdict per target; writes D/targets.md and D/targets.json.
+                         --half-echo-rate prints half the echo hub's median round trips/s of D/request instead
 
             servers:
               gateway    Switchboard core for load tests: --port=0 --threads=2 [--jwt-secret=S] [--presence-interval=1s] --max-seconds=3600
@@ -82,6 +86,7 @@ public final class Main {
                 case "idle" -> IdleScenario.run(a, System.out);
                 case "compare" -> Compare.main(a, System.out);
                 case "summary" -> Compare.summary(a, System.out);
+                case "targets-report" -> TargetsReport.main(a, System.out);
                 case "gateway" -> GatewayMain.main(a);
                 case "hub" -> NettyHub.main(a);
                 case "write-floor" -> dev.switchboard.bench.load.WriteFloor.run(a, System.out);

@@ -264,8 +264,15 @@ class LoadScenariosIT {
         assertThatThrownBy(() -> Compare.main(new Args(new String[] {"--servers=switchboard,switchboard-alt",
                 "--alt-java-opts=Xmx1g"}, 0), System.out)).hasMessageContaining("'Xmx1g'");
         assertThat(Compare.javaOpts("  -XX:+UseZGC   -Xmx1g ")).containsExactly("-XX:+UseZGC", "-Xmx1g");
-        assertThat(Compare.command("switchboard-alt", "b.jar", "hub.js", 2, Compare.javaOpts("-Xmx1g")))
-                .startsWith(ProcessHandle.current().info().command().orElse("java"), "-Xmx1g", "-cp", "b.jar");
+        assertThat(Compare.command("switchboard-alt", "b.jar", "hub.js", 2, Compare.javaOpts("-Xmx1g"), null))
+                .startsWith(ProcessHandle.current().info().command().orElse("java"), "-Xmx1g", "-cp", "b.jar")
+                .noneMatch(a -> a.startsWith("--jwt-secret"));
+        // A connect storm with tokens: the gateway verifies them, a hub takes any query and gets no secret.
+        assertThat(Compare.command("switchboard", "b.jar", "hub.js", 2, List.of(), "s3cret")).endsWith("--jwt-secret=s3cret");
+        assertThat(Compare.command("netty-flush", "b.jar", "hub.js", 2, List.of(), "s3cret"))
+                .noneMatch(a -> a.startsWith("--jwt-secret"));
+        assertThatThrownBy(() -> Compare.main(new Args(new String[] {"--scenario=storm"}, 0), System.out))
+                .hasMessageContaining("--scenario=storm (expected: broadcast, request or connect)");
     }
 
     @Test

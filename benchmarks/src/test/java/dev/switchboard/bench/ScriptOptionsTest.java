@@ -59,4 +59,19 @@ class ScriptOptionsTest {
         assertThat(runs.code()).isEqualTo(2);
         assertThat(runs.stderr()).contains("--runs", "'0'");
     }
+
+    @Test
+    void targetsRefusesAnUnknownOptionStepOrRunCount() throws Exception {
+        Outcome unknown = run("targets.sh", "--fast");
+        assertThat(unknown.code()).isEqualTo(2);
+        assertThat(unknown.stderr()).contains("unknown option '--fast'");
+
+        Outcome step = run("targets.sh", "--only=request,requests");
+        assertThat(step.code()).isEqualTo(2);
+        assertThat(step.stderr()).contains("unknown step 'requests'", "request-half");
+
+        Outcome runs = run("targets.sh", "--runs=two");
+        assertThat(runs.code()).isEqualTo(2);
+        assertThat(runs.stderr()).contains("--runs", "'two'");
+    }
 }

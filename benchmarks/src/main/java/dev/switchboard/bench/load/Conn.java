@@ -24,6 +24,10 @@ public final class Conn extends SimpleChannelInboundHandler<Object> {
 
         void onText(Conn c, ByteBuf content);
 
+        /** The frames of one socket read have all been handed to {@link #onText}. */
+        default void onReadComplete(Conn c) {
+        }
+
         default void onFail(Conn c, String reason) {
         }
 
@@ -70,6 +74,8 @@ public final class Conn extends SimpleChannelInboundHandler<Object> {
     public long nextId;
     /** Set once the connection may send requests (the request scenario). */
     public volatile boolean ready;
+    /** Requests written since the last flush (the request scenario with {@code --flush=read}). */
+    public boolean unflushed;
 
     Conn(int index, WebSocketClientHandshaker handshaker, Listener listener, long startedNanos) {
         this.index = index;
@@ -127,6 +133,14 @@ public final class Conn extends SimpleChannelInboundHandler<Object> {
         } else if (!(msg instanceof WebSocketFrame)) {
             ctx.close();
         }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (open) {
+            listener.onReadComplete(this);
+        }
+        ctx.fireChannelReadComplete();
     }
 
     void fail(String reason) {
