@@ -13,6 +13,7 @@
 #   root) and prints, per process, how long its threads waited for a core once woken (the scheduler's
 #   delay, percentiles over each time a thread was switched in) and how often a second: where a latency tail that is
 #   not in the gateway's code comes from.
+# After each run it prints the instances' loss counters (see counters below) beside the generator's count.
 # Needs redis-server and the jars (./mvnw -B -q -DskipTests -DskipITs install). Bounded: every process is
 # stopped at exit; the load generator stops after --duration.
 set -euo pipefail
@@ -75,9 +76,18 @@ start_instance() {
     exit 1
   fi
   printf -v "PORT_$name" '%s' "$(sed -nE 's/.*Switchboard started: public=[^:]+:([0-9]+).*/\1/p' "$log")"
+  printf -v "ADMIN_$name" '%s' "$(sed -nE 's/.*Switchboard started: .* admin=[^:]+:([0-9]+).*/\1/p' "$log")"
   printf -v "PID_$name" '%s' "$pid"
 }
 stop_instance() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+# counters NAME ADMIN_PORT FILE: where a delivery can be lost, from the instance's metrics at the end of a run
+# (slow-consumer drops; with Redis, publishes sent and dropped on A, messages received, invalid or oversized on B,
+# re-subscriptions), printed and saved to FILE.
+counters() {
+  curl -s "http://127.0.0.1:$2/metrics" | grep -E '^switchboard_(drops|slow_consumer_closed|redis_(publish_sent|publish_dropped|received|received_invalid|received_oversized|resubscribed|presence_failed))(_total)? ' \
+    | sed "s/^/$1 /" | tee "$3" || true
+}
 
 # measure NAME PID_TO_PROFILE... -- generator command: runs the generator; with --sched-profile, records the
 # scheduler during its measured window and prints each named process's wake-up delays.
@@ -111,6 +121,7 @@ for run in $(seq 1 "$runs"); do
   measure "local-run$run" "instance=$PID_L" -- \
     java -jar "$bench_jar" broadcast --url="ws://127.0.0.1:$PORT_L/ws" --protocol=switchboard --publish=ws \
     --server-pid="$PID_L" --label=local --out="$out/local-run$run" "${pass[@]}"
+  counters L "$ADMIN_L" "$out/local-run$run.counters"
   stop_instance "$PID_L"
   files[local]+="${files[local]:++}$out/local-run$run.json"
 
@@ -121,6 +132,8 @@ for run in $(seq 1 "$runs"); do
     java -jar "$bench_jar" cluster --url="ws://127.0.0.1:$PORT_B/ws" --protocol=switchboard --publish=ws \
     --publish-url="ws://127.0.0.1:$PORT_A/ws" --server-pid="$PID_B" --label=redis-b --out="$out/redis-b-run$run" \
     "${pass[@]}"
+  counters A "$ADMIN_A" "$out/redis-b-run$run.A.counters"
+  counters B "$ADMIN_B" "$out/redis-b-run$run.B.counters"
   stop_instance "$PID_A"
   stop_instance "$PID_B"
   files[redis-b]+="${files[redis-b]:++}$out/redis-b-run$run.json"
