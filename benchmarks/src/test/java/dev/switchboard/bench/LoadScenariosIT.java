@@ -261,6 +261,8 @@ class LoadScenariosIT {
                 "--tick=soon"), System.out)).hasMessageContaining("--tick=soon (expected a duration");
         assertThatThrownBy(() -> RequestScenario.run(args("request-bad", "--url=" + gateway.url("/ws"),
                 "--rate=10", "--tick=1s"), System.out)).hasMessageContaining("--tick=");
+        assertThatThrownBy(() -> RequestScenario.run(args("request-bad", "--url=" + gateway.url("/ws"),
+                "--flush=sometimes"), System.out)).hasMessageContaining("--flush=sometimes (expected: read or request)");
         assertThatThrownBy(() -> Compare.main(new Args(new String[] {"--servers=switchboard,switchboard-alt",
                 "--alt-java-opts=Xmx1g"}, 0), System.out)).hasMessageContaining("'Xmx1g'");
         assertThat(Compare.javaOpts("  -XX:+UseZGC   -Xmx1g ")).containsExactly("-XX:+UseZGC", "-Xmx1g");

@@ -50,6 +50,22 @@ class ScriptOptionsTest {
     }
 
     @Test
+    void idleMemoryFailsWhenTheServerDoesNotStart() throws Exception {
+        // A file that exists but is no jar: the JVM exits at once, and the script must say so and exit 1, not
+        // measure nothing and report success (targets.sh relies on the exit code).
+        java.nio.file.Path notAJar = java.nio.file.Files.createTempFile("not-a-jar", ".jar");
+        ProcessBuilder pb = new ProcessBuilder("bash", "idle-memory.sh", "10").directory(new java.io.File("."))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().put("SERVER_JAR", notAJar.toString());
+        Process p = pb.start();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(1);
+        assertThat(err).contains("the server did not start");
+        java.nio.file.Files.delete(notAJar);
+    }
+
+    @Test
     void clusterRefusesABadProfileLengthOrRunCount() throws Exception {
         Outcome sched = run("cluster.sh", "--sched-profile=soon");
         assertThat(sched.code()).isEqualTo(2);
