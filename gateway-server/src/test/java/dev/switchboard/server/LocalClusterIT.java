@@ -8,7 +8,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.core.testing.WsClient;
 import dev.switchboard.redis.testing.Resp;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,7 +46,7 @@ class LocalClusterIT {
             assertThat(found).as(bin + " is needed for this test: apt-get install -y redis-server nginx").isTrue();
         }
         dir = Files.createTempDirectory("switchboard-cluster");
-        base = 20_000 + ThreadLocalRandom.current().nextInt(20) * 1000;
+        base = freeBase();
         ProcessBuilder pb = new ProcessBuilder("bash", ROOT.resolve("ops/local-cluster").toString())
                 .redirectErrorStream(true);
         pb.environment().put("BASE_PORT", Integer.toString(base));
@@ -63,6 +67,37 @@ class LocalClusterIT {
         Thread drainer = new Thread(() -> out.lines().forEach(l -> { }), "cluster-output");
         drainer.setDaemon(true);
         drainer.start();
+    }
+
+    /**
+     * A BASE_PORT whose eight ports (BASE+80 … BASE+379) are free and all below the kernel's ephemeral range:
+     * a random base inside that range can collide with an outgoing connection's local port (CI once saw node3's
+     * bind fail with "Address already in use" when the base was 37000).
+     */
+    static int freeBase() throws Exception {
+        int ephemeralLow = 32_768;
+        Path range = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
+        if (Files.isReadable(range)) {
+            ephemeralLow = Integer.parseInt(Files.readString(range).trim().split("\\s+")[0]);
+        }
+        int candidates = Math.max(1, (ephemeralLow - 400 - 20_000) / 1000);
+        int first = ThreadLocalRandom.current().nextInt(candidates);
+        for (int i = 0; i < candidates; i++) {
+            int candidate = 20_000 + ((first + i) % candidates) * 1000;
+            if (IntStream.of(80, 85, 86, 185, 186, 285, 286, 379).allMatch(o -> bindable(candidate + o))) {
+                return candidate;
+            }
+        }
+        throw new IllegalStateException("no free BASE_PORT between 20000 and " + ephemeralLow);
+    }
+
+    static boolean bindable(int port) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress("127.0.0.1", port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     @AfterAll
@@ -112,6 +147,22 @@ class LocalClusterIT {
         for (WsClient c : clients) {
             JsonNode n = c.next(f -> f.path("channel").asText().equals("news") && f.path("message").asText().equals(tag), WAIT);
             assertThat(n).isNotNull();
+        }
+    }
+
+    @Test
+    void aSecondClusterOnTheSamePortsIsRefusedByNameAndLeavesTheFirstRunning() throws Exception {
+        Path other = Files.createTempDirectory("switchboard-cluster-2");
+        ProcessBuilder pb = new ProcessBuilder("bash", ROOT.resolve("ops/local-cluster").toString()).redirectErrorStream(true);
+        pb.environment().put("BASE_PORT", Integer.toString(base));
+        pb.environment().put("CLUSTER_DIR", other.toString());
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(output).isEqualTo(1);
+        assertThat(output).contains("port " + (base + 379) + " is already in use").contains("BASE_PORT");
+        for (int node = 1; node <= 3; node++) {
+            assertThat(Http.get(admin(node, "/health")).statusCode()).isEqualTo(200);
         }
     }
 
