@@ -17,6 +17,8 @@ class RedisOptionsTest {
         assertThat(o.keyPrefix()).isEqualTo("switchboard:");
         assertThat(o.presenceTtl()).isEqualTo(Duration.ofSeconds(10));
         assertThat(o.heartbeatInterval()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(o.pingInterval()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(RedisOptions.builder().pingInterval(Duration.ZERO).build().pingInterval()).isZero();
         assertThat(o.channels()).isEmpty();
         assertThat(o.usesCluster()).isFalse();
         assertThat(o.usesSentinel()).isFalse();
@@ -32,6 +34,9 @@ class RedisOptionsTest {
         assertThatThrownBy(() -> RedisOptions.builder().channels(List.of("a b"))).hasMessageContaining("channels: a b");
         assertThatThrownBy(() -> RedisOptions.builder().keyPrefix("{x}")).hasMessageContaining("keyPrefix");
         assertThatThrownBy(() -> RedisOptions.builder().presenceTtl(Duration.ofMillis(10))).hasMessageContaining(">= 1s");
+        assertThatThrownBy(() -> RedisOptions.builder().pingInterval(Duration.ofMillis(5)))
+                .hasMessage("pingInterval: PT0.005S (expected: 0 (off) or >= 10ms)");
+        assertThatThrownBy(() -> RedisOptions.builder().pingInterval(Duration.ofSeconds(-1))).hasMessageContaining("pingInterval");
         assertThatThrownBy(() -> RedisOptions.builder().maxMessageSize(0)).hasMessage("maxMessageSize: 0 (expected: > 0)");
         assertThatThrownBy(() -> RedisOptions.builder().heartbeatInterval(Duration.ofSeconds(4)).build())
                 .hasMessageContaining("presenceTtl / 3");
