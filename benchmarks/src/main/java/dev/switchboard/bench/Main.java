@@ -48,6 +48,9 @@ public final class Main {
               write-floor  [--sockets=5000] [--size=100] [--rounds=10] [--interval=1s] [--reader=awake|parked]:
                          plain write(2) of one message to each of N loopback sockets from one thread, no Netty;
                          a broadcast's floor per event loop on this machine
+              relay-floor  --role=sub --redis=URL [--out=F]  |  --role=pub --redis=URL --direct=PORT [--rate=10000]
+                         [--size=100] [--duration=20s] [--warmup=10s]: one hop through Redis (Redisson as the broker
+                         sets it up) against one direct TCP hop, alternating each second; run by relay-floor.sh
 
             micro-benchmarks:
               jmh        JMH options, e.g. jmh FanoutBench -prof gc; smoke: jmh -f 0 -wi 0 -i 1 -r 100ms
@@ -90,6 +93,7 @@ public final class Main {
                 case "gateway" -> GatewayMain.main(a);
                 case "hub" -> NettyHub.main(a);
                 case "write-floor" -> dev.switchboard.bench.load.WriteFloor.run(a, System.out);
+                case "relay-floor" -> dev.switchboard.bench.load.RelayFloor.run(a, System.out);
                 case "request-path" -> dev.switchboard.bench.jmh.RequestPathAB.main(a, System.out);
                 default -> {
                     System.err.println("unknown command " + cmd);

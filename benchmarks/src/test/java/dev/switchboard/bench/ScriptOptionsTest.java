@@ -77,6 +77,21 @@ class ScriptOptionsTest {
     }
 
     @Test
+    void relayFloorRefusesAnUnknownOptionOrRunCount() throws Exception {
+        Outcome unknown = run("relay-floor.sh", "--clients=4");
+        assertThat(unknown.code()).isEqualTo(2);
+        assertThat(unknown.stderr()).contains("unknown option '--clients=4'");
+
+        Outcome client = run("relay-floor.sh", "--client=jedis");
+        assertThat(client.code()).isEqualTo(2);
+        assertThat(client.stderr()).contains("--client expects redisson or raw", "'jedis'");
+
+        Outcome runs = run("relay-floor.sh", "--runs=none");
+        assertThat(runs.code()).isEqualTo(2);
+        assertThat(runs.stderr()).contains("--runs", "'none'");
+    }
+
+    @Test
     void targetsRefusesAnUnknownOptionStepOrRunCount() throws Exception {
         Outcome unknown = run("targets.sh", "--fast");
         assertThat(unknown.code()).isEqualTo(2);
