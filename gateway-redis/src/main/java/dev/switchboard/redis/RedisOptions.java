@@ -286,9 +286,9 @@ public final class RedisOptions {
         }
 
         /**
-         * Sets how often each command connection is pinged to find a half-open one (no reply within the
-         * {@link #timeout(Duration) timeout}: closed and reconnected); default 5 s, {@link Duration#ZERO} turns it
-         * off. Subscription connections are never pinged: Redisson 4.7 loses a message now and then when a PING
+         * Sets how often each command connection is pinged to find a half-open one (no reply by the next ping or
+         * within the {@link #timeout(Duration) timeout}, whichever comes first: closed and reconnected); default
+         * 5 s, {@link Duration#ZERO} turns it off. Very short intervals close healthy connections on a busy host. Subscription connections are never pinged: Redisson 4.7 loses a message now and then when a PING
          * shares the subscribed connection; TCP keepalive (5 s idle, 3 probes 2 s apart) finds a half-open one.
          */
         public Builder pingInterval(Duration interval) {

@@ -127,7 +127,7 @@ public final class ClientConfig {
                 .setSubscriptionsPerConnection(16)
                 .setClientName("switchboard")
                 // Finds a half-open command connection (no RST) within seconds rather than Redisson's 30 s.
-                // UnpingedSubscriptions takes it off the subscription connections.
+                // ConnectionHook takes it off the subscription connections.
                 .setPingConnectionInterval(ping);
     }
 
@@ -139,7 +139,7 @@ public final class ClientConfig {
      * <p>And it takes Redisson's {@link PingConnectionHandler} off subscription connections, leaving it on command
      * connections: Redisson 4.7.0 loses a pub/sub message now and then when a PING's reply and messages share the
      * subscribed connection (redisson#1497): about 1 in 10^5-10^6 messages with a 5 s ping, 516 of 186,536 with a
-     * 10 ms ping, none with the ping off ({@code RedissonPingLossProbe}). {@code SubscriptionPingIT} fails if the
+     * 10 ms ping (reconnects mixed in: a reply missing the next tick closes the connection), none with the ping off ({@code RedissonPingLossProbe}). {@code SubscriptionPingIT} fails if the
      * handler comes back (or Redisson renames it and this hook stops matching); keepalive finds a half-open
      * subscription connection instead ({@code HalfOpenIT} checks the sockets' timers).
      */
