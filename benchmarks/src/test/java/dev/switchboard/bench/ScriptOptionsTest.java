@@ -25,6 +25,13 @@ class ScriptOptionsTest {
         return new Outcome(p.exitValue(), err);
     }
 
+    /** Runs {@code script} with one bad option and asserts it exits 2 naming what was wrong. */
+    static void assertRefused(String script, String option, String... says) throws Exception {
+        Outcome o = run(script, option);
+        assertThat(o.code()).as(script + " " + option).isEqualTo(2);
+        assertThat(o.stderr()).contains(says);
+    }
+
     @Test
     void idleMemoryRefusesWhatIsNotACountOfConnectionsOrRounds() throws Exception {
         Outcome notANumber = run("idle-memory.sh", "lots");
@@ -67,42 +74,21 @@ class ScriptOptionsTest {
 
     @Test
     void clusterRefusesABadProfileLengthOrRunCount() throws Exception {
-        Outcome sched = run("cluster.sh", "--sched-profile=soon");
-        assertThat(sched.code()).isEqualTo(2);
-        assertThat(sched.stderr()).contains("--sched-profile=SECONDS", "'soon'");
-
-        Outcome runs = run("cluster.sh", "--runs=0");
-        assertThat(runs.code()).isEqualTo(2);
-        assertThat(runs.stderr()).contains("--runs", "'0'");
+        assertRefused("cluster.sh", "--sched-profile=soon", "--sched-profile=SECONDS", "'soon'");
+        assertRefused("cluster.sh", "--runs=0", "--runs", "'0'");
     }
 
     @Test
     void relayFloorRefusesAnUnknownOptionOrRunCount() throws Exception {
-        Outcome unknown = run("relay-floor.sh", "--clients=4");
-        assertThat(unknown.code()).isEqualTo(2);
-        assertThat(unknown.stderr()).contains("unknown option '--clients=4'");
-
-        Outcome client = run("relay-floor.sh", "--client=jedis");
-        assertThat(client.code()).isEqualTo(2);
-        assertThat(client.stderr()).contains("--client expects redisson or raw", "'jedis'");
-
-        Outcome runs = run("relay-floor.sh", "--runs=none");
-        assertThat(runs.code()).isEqualTo(2);
-        assertThat(runs.stderr()).contains("--runs", "'none'");
+        assertRefused("relay-floor.sh", "--clients=4", "unknown option '--clients=4'");
+        assertRefused("relay-floor.sh", "--client=jedis", "--client expects redisson or raw", "'jedis'");
+        assertRefused("relay-floor.sh", "--runs=none", "--runs", "'none'");
     }
 
     @Test
     void targetsRefusesAnUnknownOptionStepOrRunCount() throws Exception {
-        Outcome unknown = run("targets.sh", "--fast");
-        assertThat(unknown.code()).isEqualTo(2);
-        assertThat(unknown.stderr()).contains("unknown option '--fast'");
-
-        Outcome step = run("targets.sh", "--only=request,requests");
-        assertThat(step.code()).isEqualTo(2);
-        assertThat(step.stderr()).contains("unknown step 'requests'", "request-half");
-
-        Outcome runs = run("targets.sh", "--runs=two");
-        assertThat(runs.code()).isEqualTo(2);
-        assertThat(runs.stderr()).contains("--runs", "'two'");
+        assertRefused("targets.sh", "--fast", "unknown option '--fast'");
+        assertRefused("targets.sh", "--only=request,requests", "unknown step 'requests'", "request-half");
+        assertRefused("targets.sh", "--runs=two", "--runs", "'two'");
     }
 }

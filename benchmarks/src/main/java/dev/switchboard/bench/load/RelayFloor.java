@@ -228,7 +228,7 @@ public final class RelayFloor {
             s.setOption(StandardSocketOptions.TCP_NODELAY, true);
             RTopic topic = raw ? null : c.getTopic(CHANNEL, ByteArrayCodec.INSTANCE);
             if (raw) {
-                rawPub.discardReplies(inflightRelease -> { });
+                rawPub.discardReplies();
             }
             Semaphore inflight = new Semaphore(1024);
             ByteBuffer frame = ByteBuffer.allocate(4 + size);
@@ -268,12 +268,7 @@ public final class RelayFloor {
                         sentRedis++;
                     }
                 } else {
-                    frame.clear();
-                    frame.putInt(size).putLong(now).putLong(i).put(measured ? MEASURED : 0);
-                    frame.position(4 + size).flip();
-                    while (frame.hasRemaining()) {
-                        s.write(frame);
-                    }
+                    writeFrame(s, frame, now, i, measured ? MEASURED : 0);
                     if (measured) {
                         sentDirect++;
                     }
@@ -287,12 +282,7 @@ public final class RelayFloor {
                 inflight.acquire(1024);
                 topic.publishAsync(done).toCompletableFuture().get(10, TimeUnit.SECONDS);
             }
-            frame.clear();
-            frame.putInt(size).putLong(System.nanoTime()).putLong(sentDirect).put(DONE);
-            frame.position(4 + size).flip();
-            while (frame.hasRemaining()) {
-                s.write(frame);
-            }
+            writeFrame(s, frame, System.nanoTime(), sentDirect, DONE);
             out.printf("relay-floor: sent %d direct and %d through Redis (%s) after the warm-up at %d/s in all; %d not"
                     + " sent with 1,024 publishes already waiting (%d of them after the warm-up)%n", sentDirect, sentRedis,
                     raw ? "raw RESP" : "Redisson", rate, dropped, droppedMeasured);
@@ -301,6 +291,16 @@ public final class RelayFloor {
             }
         } finally {
             close(c, group, rawPub);
+        }
+    }
+
+    /** Writes one length-prefixed message of the frame's size on the direct path: send time, number, flags. */
+    static void writeFrame(SocketChannel s, ByteBuffer frame, long time, long number, byte flags) throws IOException {
+        frame.clear();
+        frame.putInt(frame.capacity() - 4).putLong(time).putLong(number).put(flags);
+        frame.position(frame.capacity()).flip();
+        while (frame.hasRemaining()) {
+            s.write(frame);
         }
     }
 
@@ -337,11 +337,11 @@ public final class RelayFloor {
             out.flush();
         }
 
-        void discardReplies(Consumer<String> onReply) {
+        void discardReplies() {
             Thread t = new Thread(() -> {
                 try {
                     while (true) {
-                        onReply.accept(line());
+                        line();
                     }
                 } catch (IOException e) {
                     // closed
