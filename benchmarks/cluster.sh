@@ -3,10 +3,13 @@
 # instances (gateway-server/target/switchboard.jar), configurations taken in turn --runs times, medians and
 # ratios printed by the bench jar's `summary` (first configuration = the reference):
 #   local    one instance, broker=local: publisher and receivers on it, no Redis (the reference)
-#   redis-b  two instances, broker=redis: publisher on A, receivers on B (A -> Redis -> B)
+#   redis-b  two instances, broker=redis: publisher on A, receivers on B (A -> Redis -> B), pub/sub over the
+#            direct relay (redis.relay=auto, the default)
+#   redisson-b  (with --compare-redisson) the same with redis.relay=redisson: Redisson's pub/sub, as before
 # The publisher is a WebSocket client `publish` to room `bench` on A (client-publish=bench*); receivers join it.
 #
-# Usage: benchmarks/cluster.sh [--runs=3] [--out-dir=DIR] [--sched-profile=SECONDS] [broadcast options...]
+# Usage: benchmarks/cluster.sh [--runs=3] [--out-dir=DIR] [--sched-profile=SECONDS] [--compare-redisson]
+#                              [broadcast options...]
 #   default broadcast options: --clients=4 --rate=10000 --size=100 --duration=10s --warmup=5s
 #   throughput (messages relayed/s = deliveries/s / clients): --clients=1 --rate=0 --window=64
 #   --sched-profile=S: 1 s into each measured window, records `perf sched` for S seconds (needs perf and
@@ -20,6 +23,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=3
 sched=0
+compare=0
 out="benchmarks/results/cluster-$(date +%Y%m%d-%H%M%S)"
 pass=()
 for arg in "$@"; do
@@ -27,6 +31,7 @@ for arg in "$@"; do
     --runs=*) runs=${arg#--runs=} ;;
     --out-dir=*) out=${arg#--out-dir=} ;;
     --sched-profile=*) sched=${arg#--sched-profile=} ;;
+    --compare-redisson) compare=1 ;;
     *) pass+=("$arg") ;;
   esac
 done
@@ -59,10 +64,10 @@ redis_pid=$!
 pids+=("$redis_pid")
 for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 
-# start_instance NAME BROKER → sets PORT_<NAME> and PID_<NAME>
+# start_instance NAME BROKER [RELAY] → sets PORT_<NAME> and PID_<NAME>
 start_instance() {
-  local name=$1 broker=$2 log="$tmp/$1.log"
-  java -jar "$server_jar" --host=127.0.0.1 --port=0 --admin.port=0 --admin.api-key=bench --broker="$broker" \
+  local name=$1 broker=$2 relay=${3:-auto} log="$tmp/$1.log"
+  java -jar "$server_jar" --redis.relay="$relay" --host=127.0.0.1 --port=0 --admin.port=0 --admin.api-key=bench --broker="$broker" \
     --redis.url="redis://127.0.0.1:$redis_port" --instance-id="$name" --client-publish='bench*' \
     --rate-limit.per-second=1000000 --rate-limit.burst=1000000 --max-connections-per-ip=100000 \
     --drain=0s > "$log" 2>&1 &
@@ -114,7 +119,23 @@ measure() {
   done
 }
 
-declare -A files=([local]="" [redis-b]="")
+declare -A files=([local]="" [redis-b]="" [redisson-b]="")
+# cross CONFIG RELAY: one run of A -> Redis -> B with redis.relay=RELAY
+cross() {
+  local config=$1 relay=$2
+  echo "=== run $run/$runs: $config (publish on A, receive on B, relay $relay), load $(cut -d' ' -f1-3 /proc/loadavg) ==="
+  start_instance A redis "$relay"
+  start_instance B redis "$relay"
+  measure "$config-run$run" "A=$PID_A" "B=$PID_B" "redis-server=$redis_pid" -- \
+    java -jar "$bench_jar" cluster --url="ws://127.0.0.1:$PORT_B/ws" --protocol=switchboard --publish=ws \
+    --publish-url="ws://127.0.0.1:$PORT_A/ws" --server-pid="$PID_B" --label="$config" --out="$out/$config-run$run" \
+    "${pass[@]}"
+  counters A "$ADMIN_A" "$out/$config-run$run.A.counters"
+  counters B "$ADMIN_B" "$out/$config-run$run.B.counters"
+  stop_instance "$PID_A"
+  stop_instance "$PID_B"
+  files[$config]+="${files[$config]:++}$out/$config-run$run.json"
+}
 for run in $(seq 1 "$runs"); do
   echo "=== run $run/$runs: local (one instance, no Redis), load $(cut -d' ' -f1-3 /proc/loadavg) ==="
   start_instance L local
@@ -125,19 +146,9 @@ for run in $(seq 1 "$runs"); do
   stop_instance "$PID_L"
   files[local]+="${files[local]:++}$out/local-run$run.json"
 
-  echo "=== run $run/$runs: redis-b (publish on A, receive on B), load $(cut -d' ' -f1-3 /proc/loadavg) ==="
-  start_instance A redis
-  start_instance B redis
-  measure "redis-b-run$run" "A=$PID_A" "B=$PID_B" "redis-server=$redis_pid" -- \
-    java -jar "$bench_jar" cluster --url="ws://127.0.0.1:$PORT_B/ws" --protocol=switchboard --publish=ws \
-    --publish-url="ws://127.0.0.1:$PORT_A/ws" --server-pid="$PID_B" --label=redis-b --out="$out/redis-b-run$run" \
-    "${pass[@]}"
-  counters A "$ADMIN_A" "$out/redis-b-run$run.A.counters"
-  counters B "$ADMIN_B" "$out/redis-b-run$run.B.counters"
-  stop_instance "$PID_A"
-  stop_instance "$PID_B"
-  files[redis-b]+="${files[redis-b]:++}$out/redis-b-run$run.json"
+  cross redis-b auto
+  if ((compare)); then cross redisson-b redisson; fi
 done
 java -jar "$bench_jar" summary --scenario=broadcast --out-dir="$out" \
   --title="cross-instance through Redis vs one instance (medians of $runs)" \
-  --results="local:${files[local]},redis-b:${files[redis-b]}"
+  --results="local:${files[local]},redis-b:${files[redis-b]}${files[redisson-b]:+,redisson-b:${files[redisson-b]}}"

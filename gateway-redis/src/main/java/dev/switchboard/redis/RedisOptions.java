@@ -17,6 +17,24 @@ import java.util.regex.Pattern;
  */
 public final class RedisOptions {
 
+    /** What carries the broker's pub/sub. Presence and tokens always go through Redisson. */
+    public enum Relay {
+        /** {@link #DIRECT} for one {@code redis://} server, {@link #REDISSON} otherwise. */
+        AUTO,
+        /**
+         * Two plain connections on the gateway's event loops, one publishing and one subscribed: about 0.1 ms
+         * added at p99, against Redisson's 1.8 ms ({@code docs/benchmarks.md}). One {@code redis://} server only.
+         */
+        DIRECT,
+        /** Redisson's pub/sub: Sentinel and Cluster fail-over, TLS. */
+        REDISSON;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
     /** Names the gateway uses itself; the application may not publish on them. */
     static final Set<String> RESERVED_CHANNELS = Set.of("state", "reply", "error");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_:.@/\\-]{1,128}");
@@ -38,6 +56,7 @@ public final class RedisOptions {
     private final int maxPendingPublishes;
     private final int reapBatch;
     private final int threads;
+    private final Relay relay;
 
     private RedisOptions(Builder b) {
         url = b.url;
@@ -57,6 +76,7 @@ public final class RedisOptions {
         maxPendingPublishes = b.maxPendingPublishes;
         reapBatch = b.reapBatch;
         threads = b.threads;
+        relay = b.relay;
     }
 
     /** Returns a builder holding every default. */
@@ -89,6 +109,7 @@ public final class RedisOptions {
         b.maxPendingPublishes = maxPendingPublishes;
         b.reapBatch = reapBatch;
         b.threads = threads;
+        b.relay = relay;
         return b;
     }
 
@@ -130,6 +151,18 @@ public final class RedisOptions {
     /** Returns Redisson's callback threads (2) and, when it has its own, its I/O threads (2). */
     public int threads() { return threads; }
 
+    /** Returns what carries pub/sub as configured; {@link Relay#AUTO} unless set. */
+    public Relay relay() { return relay; }
+
+    /** Tells whether pub/sub goes over the direct relay: {@link Relay#DIRECT}, or AUTO with one {@code redis://}. */
+    public boolean usesDirectRelay() {
+        return relay == Relay.DIRECT || relay == Relay.AUTO && directRelayPossible(url, sentinelAddresses, clusterNodes);
+    }
+
+    private static boolean directRelayPossible(String url, List<String> sentinel, List<String> cluster) {
+        return sentinel.isEmpty() && cluster.isEmpty() && url.startsWith("redis://");
+    }
+
     /** Tells whether Sentinel is used. */
     public boolean usesSentinel() { return !sentinelAddresses.isEmpty(); }
     /** Tells whether Redis Cluster is used. */
@@ -142,7 +175,7 @@ public final class RedisOptions {
                 : "url=" + redact(url))
                 + ", channels=" + channels + ", publishChannel=" + publishChannel + ", keyPrefix=" + keyPrefix
                 + ", presenceTtl=" + presenceTtl + ", heartbeatInterval=" + heartbeatInterval + ", timeout=" + timeout
-                + ", pingInterval=" + pingInterval
+                + ", pingInterval=" + pingInterval + ", relay=" + (usesDirectRelay() ? "direct" : "redisson")
                 + ", password=" + (password == null ? "none" : "<redacted>") + '}';
     }
 
@@ -172,6 +205,7 @@ public final class RedisOptions {
         private int maxPendingPublishes = 10_000;
         private int reapBatch = 10_000;
         private int threads = 2;
+        private Relay relay = Relay.AUTO;
 
         private Builder() {
         }
@@ -288,8 +322,10 @@ public final class RedisOptions {
         /**
          * Sets how often each command connection is pinged to find a half-open one (no reply by the next ping or
          * within the {@link #timeout(Duration) timeout}, whichever comes first: closed and reconnected); default
-         * 5 s, {@link Duration#ZERO} turns it off. Very short intervals close healthy connections on a busy host. Subscription connections are never pinged: Redisson 4.7 loses a message now and then when a PING
-         * shares the subscribed connection; TCP keepalive (5 s idle, 3 probes 2 s apart) finds a half-open one.
+         * 5 s, {@link Duration#ZERO} turns it off. Very short intervals close healthy connections on a busy host.
+         * The direct relay's connections are pinged when silent this long (no answer within the timeout: closed).
+         * Redisson's subscription connections are never pinged: Redisson 4.7 loses a message now and then when a
+         * PING shares the subscribed connection; TCP keepalive (5 s idle, 3 probes 2 s apart) finds a half-open one.
          */
         public Builder pingInterval(Duration interval) {
             Objects.requireNonNull(interval, "pingInterval");
@@ -324,9 +360,23 @@ public final class RedisOptions {
             return this;
         }
 
+        /**
+         * Sets what carries pub/sub; default {@link Relay#AUTO}: the direct relay for one {@code redis://}
+         * server, Redisson's pub/sub for Sentinel, Cluster and {@code rediss://}. {@link Relay#DIRECT} with
+         * any of those fails {@link #build()}.
+         */
+        public Builder relay(Relay relay) {
+            this.relay = Objects.requireNonNull(relay, "relay");
+            return this;
+        }
+
         public RedisOptions build() {
             if (usesBoth()) {
                 throw new IllegalArgumentException("sentinel and clusterNodes: both set (expected: at most one)");
+            }
+            if (relay == Relay.DIRECT && !directRelayPossible(url, sentinelAddresses, clusterNodes)) {
+                throw new IllegalArgumentException("relay: direct (expected: one redis:// server; auto or redisson"
+                        + " with Sentinel, Cluster or rediss://)");
             }
             if (heartbeatInterval.multipliedBy(3).compareTo(presenceTtl) > 0) {
                 throw new IllegalArgumentException("heartbeatInterval: " + heartbeatInterval

@@ -12,6 +12,7 @@ import dev.switchboard.redis.internal.CallbackExecutor;
 import dev.switchboard.redis.internal.ClientConfig;
 import dev.switchboard.redis.internal.Envelope;
 import dev.switchboard.redis.internal.PresenceStore;
+import dev.switchboard.redis.internal.RespRelay;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
@@ -41,6 +42,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Carries deliveries between gateway instances through Redis pub/sub and keeps exact cluster-wide presence
  * in Redis, with Redisson. See {@code docs/scaling.md} for the keys, the envelope and the presence algorithm.
+ * Pub/sub goes over the direct relay ({@link RespRelay}: two plain connections on the same event loops) when
+ * {@link RedisOptions#usesDirectRelay()}, else through Redisson's topics.
  *
  * <ul>
  *   <li>Every channel of {@link RedisOptions#channels()} is subscribed; its payloads go to all clients.
@@ -53,7 +56,8 @@ import org.slf4j.LoggerFactory;
  *       instance's presence is rebuilt from the gateway's snapshot, by themselves.
  * </ul>
  *
- * <p>Threads: Redisson's (its I/O threads, or the shared event loops; two callback threads, whose work runs
+ * <p>Threads: the direct relay's (the shared event loops, or one thread of its own), Redisson's (its I/O
+ * threads, or the shared event loops; two callback threads, whose work runs
  * inline on the shared loops when there are some: {@link CallbackExecutor}; a timer) and
  * one of its own, {@code switchboard-redis}, for connecting, heartbeats and shutdown, which block. Nothing
  * here blocks the caller: every Redis call is asynchronous.
@@ -89,6 +93,8 @@ public final class RedissonBroker implements Broker {
     private volatile RedissonClient client;
     private volatile PresenceStore store;
     private volatile RTopic publishTopic;
+    /** Pub/sub when {@link RedisOptions#usesDirectRelay()}, else {@code null} (Redisson's topics carry it). */
+    private volatile RespRelay relay;
     private volatile ScheduledFuture<?> heartbeat;
     /** A call failed: Redis is down until one succeeds. */
     private volatile boolean outage;
@@ -148,6 +154,14 @@ public final class RedissonBroker implements Broker {
             throw new IllegalStateException("already started");
         }
         this.listener = Objects.requireNonNull(listener, "listener");
+        if (options.usesDirectRelay()) {
+            List<String> all = new ArrayList<>();
+            all.add(options.publishChannel());
+            all.addAll(options.channels());
+            RespRelay r = new RespRelay(options, all, options.publishChannel(), group, transport, new RelayEvents());
+            relay = r;
+            r.start();
+        }
         CompletableFuture<Void> ready = new CompletableFuture<>();
         worker.execute(() -> connect(ready));
         long every = options.heartbeatInterval().toMillis();
@@ -187,11 +201,15 @@ public final class RedissonBroker implements Broker {
         }
         long staleMillis = options.presenceTtl().minus(options.heartbeatInterval()).toMillis();
         store = new PresenceStore(c, options.keyPrefix(), instanceId, staleMillis, options.reapBatch());
-        publishTopic = c.getTopic(options.publishChannel(), ByteArrayCodec.INSTANCE);
         client = c;
         outage = false;
         disconnected = false;
         needRebuild.set(true);
+        if (relay != null) {
+            awaitRelay(ready, System.nanoTime() + options.timeout().toNanos());
+            return;
+        }
+        publishTopic = c.getTopic(options.publishChannel(), ByteArrayCodec.INSTANCE);
         subscribe(c, false).whenComplete((v, e) -> {
             if (e != null) {
                 log.warn("Redis subscribe failed ({}); retrying when Redis answers", e.toString());
@@ -202,6 +220,20 @@ public final class RedissonBroker implements Broker {
             }
             ready.complete(null);
         });
+    }
+
+    /** Completes {@code ready} once the direct relay is subscribed, or at {@code deadline} (it keeps trying). */
+    private void awaitRelay(CompletableFuture<Void> ready, long deadline) {
+        RespRelay r = relay;
+        if (stopped || r.healthy() || System.nanoTime() - deadline > 0) {
+            if (r.healthy()) {
+                log.info("Redis broker {} connected to {}, channels {} + {} (direct relay)", instanceId,
+                        ClientConfig.describe(options), options.publishChannel(), options.channels());
+            }
+            ready.complete(null);
+            return;
+        }
+        worker.schedule(() -> awaitRelay(ready, deadline), 5, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -276,6 +308,13 @@ public final class RedissonBroker implements Broker {
      */
     @Override
     public void publish(Delivery delivery) {
+        RespRelay r = relay;
+        if (r != null) {
+            if (!healthy() || !r.publish(Envelope.encode(delivery, instanceId))) {
+                dropped.inc();
+            }
+            return;
+        }
         RTopic topic = publishTopic;
         if (topic == null || !healthy()) {
             dropped.inc();
@@ -363,7 +402,7 @@ public final class RedissonBroker implements Broker {
         outage = false;
         disconnected = false;
         RedissonClient c = client;
-        if (recovered && c != null && !stopped) {
+        if (recovered && c != null && !stopped && relay == null) {
             log.info("Redis reachable again; renewing subscriptions");
             needRebuild.set(true);
             subscribe(c, true).whenComplete((v, e) -> {
@@ -395,7 +434,8 @@ public final class RedissonBroker implements Broker {
     /** Tells whether Redis answered the last call and no connection dropped since. */
     @Override
     public boolean healthy() {
-        return client != null && !outage && !disconnected;
+        RespRelay r = relay;
+        return client != null && !outage && !disconnected && (r == null || r.healthy());
     }
 
     /** Returns the Redisson client once connected, else {@code null}; used by {@link RedisTokenAuthenticator}. */
@@ -426,6 +466,10 @@ public final class RedissonBroker implements Broker {
             try {
                 worker.execute(() -> {
                     try {
+                        RespRelay r = relay;
+                        if (r != null) {
+                            r.stop();
+                        }
                         RedissonClient c = client;
                         if (c != null) {
                             c.shutdown(0, 2, TimeUnit.SECONDS);
@@ -450,6 +494,39 @@ public final class RedissonBroker implements Broker {
     @Override
     public String toString() {
         return "RedissonBroker{" + instanceId + ", " + options + '}';
+    }
+
+    /** Counts what the direct relay reports and hands its messages on, on the subscriber's event loop. */
+    private final class RelayEvents implements RespRelay.Listener {
+        @Override
+        public void onMessage(int index, byte[] payload) {
+            if (index == 0) {
+                onStructured(payload);
+            } else {
+                onAppChannel(options.channels().get(index - 1), payload);
+            }
+        }
+
+        @Override
+        public void onOversized() {
+            received.inc();
+            oversized.inc();
+        }
+
+        @Override
+        public void onPublished(boolean relayed) {
+            (relayed ? published : dropped).inc();
+        }
+
+        @Override
+        public void onUnconfirmed(int n) {
+            dropped.inc(n);
+        }
+
+        @Override
+        public void onResubscribed() {
+            resubscribed.inc();
+        }
     }
 
     /** Hears Redisson's connection events: a drop makes the broker unhealthy at once; a connect probes. */

@@ -18,14 +18,16 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A Redis host that vanishes without a FIN or RST (power loss, a partition) leaves the gateway's connections
  * half-open: nothing tells the client side they are dead. Redis runs in its own network namespace behind a veth
  * pair; the test takes the link down, kills Redis, deletes the namespace (so no FIN is ever sent) and brings up a
- * new namespace with a fresh Redis on the same address. Command connections are found by Redisson's ping; the subscription
- * connection, which is never pinged (see {@code SubscriptionPingIT}), by TCP keepalive or the broker's renewal.
+ * new namespace with a fresh Redis on the same address. Command connections are found by Redisson's ping. Pub/sub:
+ * the direct relay pings each of its connections that is silent; Redisson's subscription connection, which is
+ * never pinged (see {@code SubscriptionPingIT}), is found by TCP keepalive or the broker's renewal.
  * Needs root and iproute2 ({@code ip netns}); required when {@code CI} is set, skipped elsewhere without them.
  */
 class HalfOpenIT {
@@ -117,9 +119,11 @@ class HalfOpenIT {
         assertThat(p.exitValue()).as(String.join(" ", cmd) + ": " + out).isZero();
     }
 
-    @Test
-    void anInstanceWhoseRedisVanishedWithoutAWordHearsTheFreshRedisAgainWithinSeconds() throws Exception {
-        RedisOptions options = RedisOptions.builder().url(url()).channels(List.of("live_streams")).build();
+    @ParameterizedTest(name = "relay {0}")
+    @EnumSource(value = RedisOptions.Relay.class, names = {"DIRECT", "REDISSON"})
+    void anInstanceWhoseRedisVanishedWithoutAWordHearsTheFreshRedisAgainWithinSeconds(RedisOptions.Relay relay)
+            throws Exception {
+        RedisOptions options = RedisOptions.builder().url(url()).channels(List.of("live_streams")).relay(relay).build();
         try (Node node = Node.start("h", options);
              WsClient client = WsClient.connect(node.url("/ws"))) {
             try (Resp before = Resp.connect(url())) { // closed before the sockets are looked at below
@@ -172,7 +176,8 @@ class HalfOpenIT {
                 }
             }
             double seconds = (System.nanoTime() - back) / 1e9;
-            System.out.printf("HalfOpenIT: the instance heard the fresh Redis %.1f s after its host came back%n", seconds);
+            System.out.printf("HalfOpenIT: relay %s: the instance heard the fresh Redis %.1f s after its host came back%n",
+                    relay, seconds);
             assertThat(seen).as("a publish to the fresh Redis reached the instance's client within 30 s").hasSize(1);
             assertThat(seconds).as("seconds until the instance heard the fresh Redis").isLessThan(15);
             await().atMost(Duration.ofSeconds(10)).until(() -> node.gateway().brokerHealthy());

@@ -45,6 +45,29 @@ class RedisOptionsTest {
     }
 
     @Test
+    void pubSubGoesOverTheDirectRelayForOneRedisServerAndThroughRedissonOtherwise() {
+        assertThat(RedisOptions.defaults().relay()).isEqualTo(RedisOptions.Relay.AUTO);
+        assertThat(RedisOptions.defaults().usesDirectRelay()).isTrue();
+        assertThat(RedisOptions.defaults().toString()).contains("relay=direct");
+        assertThat(RedisOptions.builder().url("rediss://h:6380").build().usesDirectRelay()).isFalse();
+        assertThat(RedisOptions.builder().sentinel("m", List.of("redis://s:26379")).build().usesDirectRelay()).isFalse();
+        assertThat(RedisOptions.builder().clusterNodes(List.of("redis://c:7000")).build().usesDirectRelay()).isFalse();
+        RedisOptions redisson = RedisOptions.builder().relay(RedisOptions.Relay.REDISSON).build();
+        assertThat(redisson.usesDirectRelay()).isFalse();
+        assertThat(redisson.toString()).contains("relay=redisson");
+        assertThat(redisson.toBuilder().build().relay()).isEqualTo(RedisOptions.Relay.REDISSON);
+        assertThat(RedisOptions.builder().relay(RedisOptions.Relay.DIRECT).build().usesDirectRelay()).isTrue();
+        String expected = "relay: direct (expected: one redis:// server; auto or redisson with Sentinel, Cluster or rediss://)";
+        assertThatThrownBy(() -> RedisOptions.builder().relay(RedisOptions.Relay.DIRECT).url("rediss://h:6380").build())
+                .hasMessage(expected);
+        assertThatThrownBy(() -> RedisOptions.builder().relay(RedisOptions.Relay.DIRECT)
+                .sentinel("m", List.of("redis://s:26379")).build()).hasMessage(expected);
+        assertThatThrownBy(() -> RedisOptions.builder().relay(RedisOptions.Relay.DIRECT)
+                .clusterNodes(List.of("redis://c:7000")).build()).hasMessage(expected);
+        assertThatThrownBy(() -> RedisOptions.builder().relay(null)).hasMessage("relay");
+    }
+
+    @Test
     void credentialsNeverShowInToString() {
         RedisOptions o = RedisOptions.builder().url("rediss://app:s3cret@redis.example:6380/2").password("other").build();
         assertThat(o.toString()).doesNotContain("s3cret").doesNotContain("other").contains("rediss://<redacted>@redis.example:6380/2");

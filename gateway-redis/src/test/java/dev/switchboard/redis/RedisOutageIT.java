@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** A real redis-server stopped and started under two running instances. */
 class RedisOutageIT {
@@ -23,13 +23,15 @@ class RedisOutageIT {
     static final RedisServer redis = RedisServer.local();
 
     /**
-     * With {@code sharedLoops} Redisson runs on the gateway's event loops and its pub/sub callbacks inline on
-     * them (the standalone server); without, on its own threads (an embedder that passes no group).
+     * With {@code sharedLoops} the broker runs on the gateway's event loops and pub/sub callbacks inline on
+     * them (the standalone server); without, on its own threads (an embedder that passes no group). Pub/sub
+     * over the direct relay (the default for one server), and over Redisson's (Sentinel, Cluster, TLS).
      */
-    @ParameterizedTest(name = "Redisson on the gateway''s loops: {0}")
-    @ValueSource(booleans = {true, false})
-    void localDeliveryGoesOnDuringAnOutageAndEverythingRecoversAfter(boolean sharedLoops) throws Exception {
-        RedisOptions options = redis.options().channels(List.of("live_streams")).build();
+    @ParameterizedTest(name = "on the gateway''s loops: {0}, relay {1}")
+    @CsvSource({"true, DIRECT", "false, DIRECT", "true, REDISSON", "false, REDISSON"})
+    void localDeliveryGoesOnDuringAnOutageAndEverythingRecoversAfter(boolean sharedLoops, RedisOptions.Relay relay)
+            throws Exception {
+        RedisOptions options = redis.options().channels(List.of("live_streams")).relay(relay).build();
         try (Node a = Node.start("a", options, sharedLoops);
              Node b = Node.start("b", options, sharedLoops);
              WsClient ca = WsClient.connect(a.url("/ws?fingerprint=fa"));

@@ -8,6 +8,7 @@ import static dev.switchboard.server.internal.config.Setting.list;
 import static dev.switchboard.server.internal.config.Setting.secret;
 import static dev.switchboard.server.internal.config.Setting.text;
 
+import dev.switchboard.redis.RedisOptions;
 import dev.switchboard.server.AuthMode;
 import dev.switchboard.server.ServerConfig;
 import dev.switchboard.server.internal.Brokers;
@@ -106,6 +107,9 @@ final class Settings {
                     c -> c.redis().publishChannel(), (b, v) -> b.redis().publishChannel(v)),
             text("redis.key-prefix", "prefix of every Redis key and channel the gateway owns",
                     c -> c.redis().keyPrefix(), (b, v) -> b.redis().keyPrefix(v)),
+            choice("redis.relay", "what carries pub/sub: auto (direct for one redis:// server, else redisson), direct"
+                    + " (two plain connections on the I/O threads) or redisson (Sentinel, Cluster, TLS)",
+                    RedisOptions.Relay.class, c -> c.redis().relay(), (b, v) -> b.redis().relay(v)),
             duration("redis.presence-ttl", "how long a silent instance still counts in presence (kill -9 bound)",
                     c -> c.redis().presenceTtl(), (b, v) -> b.redis().presenceTtl(v)),
             secret("app.secret", "signs every request to the app (HMAC-SHA256), >= 32 bytes",

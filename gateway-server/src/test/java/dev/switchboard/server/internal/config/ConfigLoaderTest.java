@@ -146,6 +146,7 @@ class ConfigLoaderTest {
             "--app.backend=ftp://a       | app.backend: ftp://a (expected: an http:// or https:// URL)",
             "--app.default-action=_x     | app.default-action: _x (expected: a name such as ws (PHP frameworks hide methods starting with _))",
             "--redis.presence-ttl=0s     | redis.presence-ttl: 0s (expected: >= 1s)",
+            "--redis.relay=fast          | redis.relay: fast (expected: auto or direct or redisson)",
             "--paths=                    | paths: \"\" (expected: at least one path)",
             "--paths=ws                  | paths: ws (expected: absolute paths without a query, such as /ws)",
             "--workers=-2                | workers: -2 (expected: >= 0)",
@@ -159,6 +160,17 @@ class ConfigLoaderTest {
     })
     void badFlagsNameTheKeyAndWhatWasExpected(String flag, String message) {
         assertThat(error(Map.of(), flag)).isEqualTo(message);
+    }
+
+    @Test
+    void theRedisRelayIsChosenByKeyAndDirectRefusesWhatItCannotReach() throws Exception {
+        assertThat(load(Map.of()).redis().usesDirectRelay()).isTrue();
+        assertThat(load(Map.of("SWITCHBOARD_REDIS_RELAY", "redisson")).redis().relay())
+                .isEqualTo(dev.switchboard.redis.RedisOptions.Relay.REDISSON);
+        assertThat(load(Map.of(), "--redis.relay=DIRECT").redis().relay())
+                .isEqualTo(dev.switchboard.redis.RedisOptions.Relay.DIRECT);
+        assertThat(error(Map.of(), "--redis.relay=direct", "--redis.url=rediss://h:6380")).isEqualTo(
+                "redis.relay: direct (expected: one redis:// server; auto or redisson with Sentinel, Cluster or rediss://)");
     }
 
     @Test

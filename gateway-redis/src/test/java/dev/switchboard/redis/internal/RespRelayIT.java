@@ -1,0 +1,238 @@
+package dev.switchboard.redis.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.switchboard.core.Transport;
+import dev.switchboard.redis.RedisOptions;
+import dev.switchboard.redis.testing.RedisServer;
+import dev.switchboard.redis.testing.Resp;
+import io.netty.channel.EventLoopGroup;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The direct relay against a real Redis: what it publishes arrives in order and each publish is answered; a
+ * message over the size limit is skipped; a password is sent; and the faults it claims to survive, injected:
+ * Redis frozen (its pending publishes stay bounded and are reported, never lost silently) and Redis restarted
+ * (it subscribes again by itself).
+ */
+class RespRelayIT {
+
+    static final Duration WAIT = Duration.ofSeconds(10);
+
+    @RegisterExtension
+    static final RedisServer redis = RedisServer.local();
+
+    static EventLoopGroup loops;
+
+    @BeforeAll
+    static void loops() {
+        loops = Transport.best().newGroup(2, "relay-it");
+    }
+
+    @AfterAll
+    static void closeLoops() {
+        loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    /** Records what the relay reports. */
+    static final class Events implements RespRelay.Listener {
+        final ConcurrentLinkedQueue<String> messages = new ConcurrentLinkedQueue<>();
+        final AtomicLong published = new AtomicLong();
+        final AtomicLong refusedByRedis = new AtomicLong();
+        final AtomicLong unconfirmed = new AtomicLong();
+        final AtomicInteger oversized = new AtomicInteger();
+        final AtomicInteger resubscribed = new AtomicInteger();
+
+        @Override
+        public void onMessage(int index, byte[] payload) {
+            messages.add(index + ":" + new String(payload, StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public void onOversized() {
+            oversized.incrementAndGet();
+        }
+
+        @Override
+        public void onPublished(boolean relayed) {
+            (relayed ? published : refusedByRedis).incrementAndGet();
+        }
+
+        @Override
+        public void onUnconfirmed(int n) {
+            unconfirmed.addAndGet(n);
+        }
+
+        @Override
+        public void onResubscribed() {
+            resubscribed.incrementAndGet();
+        }
+    }
+
+    static RespRelay start(RedisOptions o, Events events) {
+        RespRelay r = new RespRelay(o, List.of(o.publishChannel(), "app"), o.publishChannel(), loops, Transport.best(),
+                events);
+        r.start();
+        return r;
+    }
+
+    @Test
+    void whatItPublishesArrivesInOrderAndRedisAnswersEach() throws Exception {
+        RedisOptions o = redis.options().build();
+        Events events = new Events();
+        RespRelay relay = start(o, events);
+        try (Resp app = redis.resp()) {
+            await().atMost(WAIT).until(relay::healthy);
+            for (int i = 0; i < 20_000; i++) {
+                assertThat(relay.publish(("m" + i).getBytes(StandardCharsets.UTF_8))).isTrue();
+            }
+            // Answered means relayed: the application's message on another connection comes after all of them.
+            await().atMost(WAIT).until(() -> events.published.get() == 20_000);
+            app.call("PUBLISH", "app", "{\"from\":\"php\"}");
+            await().atMost(WAIT).until(() -> events.messages.size() == 20_001);
+            List<String> got = List.copyOf(events.messages);
+            for (int i = 0; i < 20_000; i++) {
+                assertThat(got.get(i)).isEqualTo("0:m" + i);
+            }
+            assertThat(got.get(20_000)).isEqualTo("1:{\"from\":\"php\"}");
+            assertThat(events.unconfirmed.get() + events.refusedByRedis.get()).isZero();
+            // Named connections, for CLIENT LIST on a shared Redis.
+            assertThat((String) text(app.call("CLIENT", "LIST")))
+                    .contains("name=switchboard-publisher").contains("name=switchboard-subscriber");
+        } finally {
+            relay.stop();
+        }
+    }
+
+    @Test
+    void aMessageOverTheLimitIsSkippedAndCountedAndTheNextOneArrives() throws Exception {
+        RedisOptions o = redis.options().maxMessageSize(1024).build();
+        Events events = new Events();
+        RespRelay relay = start(o, events);
+        try (Resp app = redis.resp()) {
+            await().atMost(WAIT).until(relay::healthy);
+            app.call("PUBLISH", "app", "x".repeat(300_000));
+            app.call("PUBLISH", "app", "y".repeat(1024));
+            await().atMost(WAIT).until(() -> events.messages.size() == 1);
+            assertThat(events.messages.peek()).isEqualTo("1:" + "y".repeat(1024));
+            assertThat(events.oversized.get()).isEqualTo(1);
+            assertThat(relay.healthy()).isTrue();
+        } finally {
+            relay.stop();
+        }
+    }
+
+    @Test
+    void itAuthenticatesAndAWrongPasswordKeepsItDownAndRefusingPublishes() throws Exception {
+        try (Resp admin = redis.resp()) {
+            admin.call("ACL", "SETUSER", "gateway", "on", ">s3cret", "&*", "+publish", "+subscribe", "+client");
+            Events good = new Events();
+            Events bad = new Events();
+            RespRelay right = start(redis.options().username("gateway").password("s3cret").build(), good);
+            RespRelay wrong = start(redis.options().username("gateway").password("nope").build(), bad);
+            try {
+                await().atMost(WAIT).until(right::healthy);
+                assertThat(right.publish("hi".getBytes(StandardCharsets.UTF_8))).isTrue();
+                await().atMost(WAIT).until(() -> good.messages.contains("0:hi"));
+                Thread.sleep(500); // a few attempts, each refused
+                assertThat(wrong.healthy()).isFalse();
+                assertThat(wrong.publish("lost".getBytes(StandardCharsets.UTF_8))).isFalse();
+                assertThat(bad.messages).isEmpty();
+            } finally {
+                right.stop();
+                wrong.stop();
+                admin.call("ACL", "DELUSER", "gateway");
+            }
+        }
+    }
+
+    @Test
+    void whileRedisIsFrozenPendingPublishesStayBoundedAndAreReportedNotLostSilently() throws Exception {
+        RedisOptions o = redis.options().maxPendingPublishes(100).timeout(Duration.ofMillis(400)).build();
+        Events events = new Events();
+        RespRelay relay = start(o, events);
+        try (Resp admin = redis.resp()) {
+            await().atMost(WAIT).until(relay::healthy);
+            admin.call("CLIENT", "PAUSE", "2500", "ALL");
+            int accepted = 0;
+            for (int i = 0; i < 300; i++) {
+                accepted += relay.publish(("p" + i).getBytes(StandardCharsets.UTF_8)) ? 1 : 0;
+            }
+            assertThat(accepted).as("accepted while Redis answers nothing").isEqualTo(100);
+            // No answer within the timeout: the publisher is closed and its 100 reported unconfirmed.
+            await().atMost(Duration.ofSeconds(2)).until(() -> !relay.healthy());
+            long total = accepted;
+            await().atMost(WAIT).until(() -> events.published.get() + events.unconfirmed.get() == total);
+            assertThat(events.unconfirmed.get()).isEqualTo(100);
+            // Redis thaws: the relay reopens and publishing works again, with room for 100 again.
+            await().atMost(WAIT).until(relay::healthy);
+            for (int i = 0; i < 100; i++) {
+                assertThat(relay.publish(("after" + i).getBytes(StandardCharsets.UTF_8))).isTrue();
+            }
+            await().atMost(WAIT).until(() -> events.messages.contains("0:after99"));
+            await().atMost(WAIT).until(() -> events.published.get() >= 100);
+        } finally {
+            relay.stop();
+        }
+    }
+
+    @Test
+    void aConnectionSilentForAPingIntervalIsPingedAndClosedWhenRedisDoesNotAnswer() throws Exception {
+        // Nothing published, nothing received: only the PINGs can notice that Redis stopped answering.
+        RedisOptions o = redis.options().pingInterval(Duration.ofMillis(100)).timeout(Duration.ofMillis(300)).build();
+        Events events = new Events();
+        RespRelay relay = start(o, events);
+        try (Resp admin = redis.resp()) {
+            await().atMost(WAIT).until(relay::healthy);
+            Thread.sleep(500); // pinged and answered a few times: healthy connections stay open
+            assertThat(relay.healthy()).isTrue();
+            assertThat(events.resubscribed.get()).isZero();
+            long paused = System.nanoTime();
+            admin.call("CLIENT", "PAUSE", "1500", "ALL");
+            await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(10)).until(() -> !relay.healthy());
+            assertThat(Duration.ofNanos(System.nanoTime() - paused)).isLessThan(Duration.ofMillis(1000));
+            await().atMost(WAIT).until(() -> relay.healthy() && events.resubscribed.get() == 1);
+            admin.call("PUBLISH", "app", "still here");
+            await().atMost(WAIT).until(() -> events.messages.contains("1:still here"));
+        } finally {
+            relay.stop();
+        }
+    }
+
+    @Test
+    void afterRedisRestartsItSubscribesAgainByItself() throws Exception {
+        RedisOptions o = redis.options().build();
+        Events events = new Events();
+        RespRelay relay = start(o, events);
+        try {
+            await().atMost(WAIT).until(relay::healthy);
+            redis.stop();
+            await().atMost(WAIT).until(() -> !relay.healthy());
+            assertThat(relay.publish("down".getBytes(StandardCharsets.UTF_8))).isFalse();
+            redis.start();
+            await().atMost(WAIT).until(relay::healthy);
+            assertThat(events.resubscribed.get()).isEqualTo(1);
+            try (Resp app = redis.resp()) {
+                app.call("PUBLISH", "app", "back");
+                await().atMost(WAIT).until(() -> events.messages.contains("1:back"));
+            }
+        } finally {
+            relay.stop();
+        }
+    }
+
+    private static Object text(Object reply) {
+        return reply instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : reply;
+    }
+}
