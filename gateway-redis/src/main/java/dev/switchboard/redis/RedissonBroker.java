@@ -402,9 +402,14 @@ public final class RedissonBroker implements Broker {
         outage = false;
         disconnected = false;
         RedissonClient c = client;
-        if (recovered && c != null && !stopped && relay == null) {
-            log.info("Redis reachable again; renewing subscriptions");
+        if (recovered && c != null && !stopped) {
+            // A Redis restarted from its RDB or AOF may hold an old share of ours: send all of it again.
             needRebuild.set(true);
+            if (relay != null) {
+                log.info("Redis reachable again; the direct relay reopens and re-subscribes by itself");
+                return;
+            }
+            log.info("Redis reachable again; renewing subscriptions");
             subscribe(c, true).whenComplete((v, e) -> {
                 if (e != null) {
                     log.warn("Renewing subscriptions failed ({}); trying again", e.toString());

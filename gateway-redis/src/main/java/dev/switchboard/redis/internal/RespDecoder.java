@@ -13,9 +13,10 @@ import java.util.List;
  * ({@link Error}), integers ({@link Long}), bulk strings ({@code byte[]}; a null bulk is {@link #NULL}) and
  * flat arrays of those ({@code Object[]}; a null array is {@link #NULL}).
  *
- * <p>A bulk string longer than {@code maxBulk} is never buffered: it is skipped as it streams in and stands as
- * {@link #OVERSIZED} in its place, so a message of any size costs at most one read buffer. It may only be the
- * last element of its array (the payload of a {@code message} push); anywhere else, the connection is out of
+ * <p>A bulk string that ends its reply (the payload of a {@code message} push) and is longer than
+ * {@code maxBulk} is never buffered: it is skipped as it streams in and stands as {@link #OVERSIZED} in its
+ * place, so a message of any size costs at most one read buffer. The elements before it (message kind, channel
+ * name) may be up to {@value #MAX_LINE} bytes whatever {@code maxBulk} is; longer, the connection is out of
  * step with what a relay asked for and decoding fails. So do nested arrays, arrays longer than
  * {@value #MAX_ARRAY} and lines longer than {@value #MAX_LINE} bytes: a subscriber never gets them.
  *
@@ -90,7 +91,7 @@ final class RespDecoder extends ByteToMessageDecoder {
                 continue;
             }
             int start = in.readerIndex();
-            Object v = value(in, false);
+            Object v = value(in, false, true);
             if (v == INCOMPLETE) {
                 in.readerIndex(start);
                 return;
@@ -99,8 +100,12 @@ final class RespDecoder extends ByteToMessageDecoder {
         }
     }
 
-    /** Parses one value at the reader index; {@link #INCOMPLETE} when more bytes are needed. */
-    private Object value(ByteBuf in, boolean inArray) {
+    /**
+     * Parses one value at the reader index; {@link #INCOMPLETE} when more bytes are needed. Only a value that
+     * ends its reply ({@code last}) may be a bulk string over the limit, skipped; one before it (a channel
+     * name, a message kind) may be up to {@value #MAX_LINE} bytes, whatever the limit.
+     */
+    private Object value(ByteBuf in, boolean inArray, boolean last) {
         if (!in.isReadable()) {
             return INCOMPLETE;
         }
@@ -117,7 +122,7 @@ final class RespDecoder extends ByteToMessageDecoder {
             case ':':
                 return number(in, eol);
             case '$':
-                return bulk(in, number(in, eol));
+                return bulk(in, number(in, eol), last);
             case '*':
                 if (inArray) {
                     throw new DecoderException("nested array in a pub/sub reply");
@@ -128,17 +133,19 @@ final class RespDecoder extends ByteToMessageDecoder {
         }
     }
 
-    private Object bulk(ByteBuf in, long length) {
+    private Object bulk(ByteBuf in, long length, boolean last) {
         if (length == -1) {
             return NULL;
         }
         if (length < 0) {
             throw new DecoderException("bulk length " + length);
         }
-        if (length > maxBulk) {
-            // decode() skips it; an array checks that it is its last element.
-            skipping = length + 2;
+        if (last && length > maxBulk) {
+            skipping = length + 2; // decode() skips it
             return OVERSIZED;
+        }
+        if (!last && length > MAX_LINE) {
+            throw new DecoderException("bulk string of " + length + " bytes before the end of an array");
         }
         if (in.readableBytes() < length + 2) {
             return INCOMPLETE;
@@ -158,12 +165,9 @@ final class RespDecoder extends ByteToMessageDecoder {
         }
         Object[] a = new Object[(int) length];
         for (int i = 0; i < a.length; i++) {
-            Object v = value(in, true);
+            Object v = value(in, true, i == a.length - 1);
             if (v == INCOMPLETE) {
                 return INCOMPLETE;
-            }
-            if (v == OVERSIZED && i != a.length - 1) {
-                throw new DecoderException("oversized bulk string before the end of an array");
             }
             a[i] = v;
         }

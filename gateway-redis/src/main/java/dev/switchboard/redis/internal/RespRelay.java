@@ -4,6 +4,7 @@ import dev.switchboard.core.Transport;
 import dev.switchboard.redis.RedisOptions;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -12,6 +13,10 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.resolver.dns.DnsAddressResolverGroup;
+import io.netty.resolver.dns.DnsServerAddressStreamProviders;
 import io.netty.util.internal.PlatformDependent;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -34,20 +39,24 @@ import org.slf4j.LoggerFactory;
  * <p>Why not Redisson's pub/sub: measured with {@code benchmarks/relay-floor.sh} at 10,000 msg/s, Redis itself
  * adds 0.11 ms at p99 to a hop between two processes and Redisson's publish and subscribe paths 1.8 ms (each
  * end about half: its command queue, connection pool and promise hand-offs). Here a publish is one buffer
- * written from the caller's thread and flushed once per pass of the connection's loop, and a message goes from
- * the socket to the broker's listener with no hand-off. Redisson keeps presence and tokens.
+ * queued by the caller and written and flushed on the publisher's loop, once per pass for all that queued, and a
+ * message goes from the socket to the broker's listener with no hand-off. Redisson keeps presence and tokens.
  *
  * <p>Semantics match the broker's: at most once. A publish is refused (the caller counts it as dropped) when
- * the publishing connection is not up or {@code maxPendingPublishes} await Redis's reply; those pending when
- * the connection drops are reported dropped too (Redis may or may not have relayed them). Either connection
- * that drops is reopened after 50 ms to 2 s (doubling, jittered); the subscriber then subscribes again, and
- * what was published in the gap is lost. A publishing connection whose oldest pending reply is older than
- * {@code timeout} is closed, and so is one that set-up or a PING leaves unanswered for {@code timeout}: each
- * connection silent for {@code pingInterval} is pinged. Both also carry the broker's TCP keepalive
- * ({@link ClientConfig.ConnectionHook}).
+ * the publishing connection is not up or {@code maxPendingPublishes} await Redis's reply; one accepted and not
+ * answered when its connection drops, or when the relay stops, is reported unconfirmed (Redis may or may not
+ * have relayed it). Either connection that drops is reopened after 50 ms to 2 s (doubling, jittered); the
+ * subscriber then subscribes again, and what was published in the gap is lost. A connection is closed (and
+ * reopened) when Redis leaves its set-up unanswered for {@code timeout}, when it has publishes waiting and
+ * Redis answered none of them for {@code timeout} (checked every {@code timeout / 2}), and when it read
+ * nothing for {@code pingInterval} and a PING then stays unanswered for {@code timeout}. Both carry the broker's
+ * TCP keepalive ({@link ClientConfig.ConnectionHook}). Host names are resolved with Netty's asynchronous DNS
+ * resolver: the loops are the gateway's, and never wait on a lookup.
  *
- * <p>Threads: {@link #publish} from any thread; {@link Listener} calls on the subscriber's event loop, in
- * Redis's order.
+ * <p>Threads: {@link #publish} from any thread. {@link Listener#onMessage}, {@link Listener#onOversized} and
+ * {@link Listener#onResubscribed} on the subscriber's event loop, in Redis's order; {@link Listener#onPublished}
+ * and {@link Listener#onUnconfirmed} on the publisher's, or (once the loops are shut down) on the thread of
+ * {@link #publish} or {@link #stop}.
  */
 public final class RespRelay {
 
@@ -56,8 +65,10 @@ public final class RespRelay {
     private static final long MAX_DELAY_MILLIS = 2_000;
     private static final byte[] PUBLISH_HEAD = "*3\r\n$7\r\nPUBLISH\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CRLF = {'\r', '\n'};
+    private static final byte[] SUBSCRIBE = "subscribe".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] MESSAGE = "message".getBytes(StandardCharsets.US_ASCII);
 
-    /** What the relay tells its owner; every call on the subscriber's event loop. */
+    /** What the relay tells its owner; which thread calls what: see the class comment. */
     public interface Listener {
         /** A message arrived on {@code channels().get(index)}; {@code payload} is the listener's to keep. */
         void onMessage(int index, byte[] payload);
@@ -68,7 +79,7 @@ public final class RespRelay {
         /** Redis answered a publish; {@code relayed} is false when it refused it (an error reply). */
         void onPublished(boolean relayed);
 
-        /** {@code n} publishes were written but their connection dropped before Redis answered. */
+        /** {@code n} accepted publishes will get no answer: their connection dropped, or the relay stopped. */
         void onUnconfirmed(int n);
 
         /** The subscriber is subscribed again after its connection dropped. */
@@ -89,6 +100,7 @@ public final class RespRelay {
     private final EventLoopGroup group;
     private final boolean ownGroup;
     private final Transport transport;
+    private final DnsAddressResolverGroup resolver;
     private final Listener listener;
 
     private final Link publisher;
@@ -100,6 +112,8 @@ public final class RespRelay {
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final Runnable drain = this::drain;
     private volatile boolean stopped;
+    /** Redis refused a PING (an ACL without {@code +ping}): the connections are no longer pinged. */
+    private volatile boolean pingRefused;
 
     /**
      * @param channels the channels to subscribe, in the order {@link Listener#onMessage} numbers them
@@ -129,6 +143,9 @@ public final class RespRelay {
         ownGroup = group == null;
         this.transport = group != null ? transport : Transport.best();
         this.group = group != null ? group : this.transport.newGroup(1, "switchboard-redis-relay");
+        resolver = new DnsAddressResolverGroup(
+                this.transport == Transport.EPOLL ? EpollDatagramChannel.class : NioDatagramChannel.class,
+                DnsServerAddressStreamProviders.platformDefault());
         this.listener = listener;
         publisher = new Link("publisher", false, this.group.next());
         subscriber = new Link("subscriber", true, this.group.next());
@@ -136,8 +153,8 @@ public final class RespRelay {
 
     /** Opens both connections; they keep reopening until {@link #stop}. */
     public void start() {
-        publisher.connect();
-        subscriber.connect();
+        publisher.loop.execute(publisher::connect);
+        subscriber.loop.execute(subscriber::connect);
     }
 
     /** Tells whether both connections are up and every channel is subscribed. */
@@ -146,13 +163,12 @@ public final class RespRelay {
     }
 
     /**
-     * Publishes {@code payload}, or refuses it (returns {@code false}): not up, or too many awaiting Redis.
-     * A {@code true} is followed by one {@link Listener#onPublished} or a share of one
+     * Publishes {@code payload}, or refuses it (returns {@code false}): not up, stopped, or too many awaiting
+     * Redis. A {@code true} is followed by one {@link Listener#onPublished} or a share of one
      * {@link Listener#onUnconfirmed}. Any thread.
      */
     public boolean publish(byte[] payload) {
-        Channel c = publisher.channel;
-        if (c == null || !publisher.ready || stopped) {
+        if (!publisher.ready || stopped) {
             return false;
         }
         int n = pending.incrementAndGet();
@@ -161,40 +177,48 @@ public final class RespRelay {
             return false;
         }
         byte[] len = Integer.toString(payload.length).getBytes(StandardCharsets.US_ASCII);
-        ByteBuf buf = c.alloc().ioBuffer(publishChannelHeader.length + len.length + payload.length + 5);
+        ByteBuf buf = PooledByteBufAllocator.DEFAULT.ioBuffer(publishChannelHeader.length + len.length + payload.length + 5);
         buf.writeBytes(publishChannelHeader).writeByte('$').writeBytes(len).writeBytes(CRLF)
                 .writeBytes(payload).writeBytes(CRLF);
         outbox.add(buf);
+        scheduleDrain();
+        return true;
+    }
+
+    private void scheduleDrain() {
         if (drainScheduled.compareAndSet(false, true)) {
             try {
                 publisher.loop.execute(drain);
             } catch (RejectedExecutionException e) {
-                drainScheduled.set(false); // stopping: stop() releases what is left
+                drain(); // the loops are shut down: report what is queued from here
             }
         }
-        return true;
     }
 
     /**
-     * On the publisher's loop: writes what was published to the open connection and flushes once, or, with
-     * none open, reports it unconfirmed. Every accepted publish ends in one {@link Listener#onPublished} or is
-     * counted in one {@link Listener#onUnconfirmed}.
+     * Writes what was published to the open connection and flushes once, or, with none open (or stopped, or
+     * off the publisher's loop once the loops are gone), reports it unconfirmed. Every accepted publish ends in one
+     * {@link Listener#onPublished} or is counted in one {@link Listener#onUnconfirmed}. Under the outbox's lock:
+     * the queue has one consumer at a time, which the fallback off the loop would otherwise break.
      */
     private void drain() {
-        drainScheduled.set(false);
-        Connection conn = publisher.current;
         int unsent = 0;
-        ByteBuf buf;
-        while ((buf = outbox.poll()) != null) {
-            if (conn != null && !conn.closed) {
-                conn.send(buf);
-            } else {
-                buf.release();
-                unsent++;
+        synchronized (outbox) {
+            drainScheduled.set(false);
+            Connection conn = publisher.loop.inEventLoop() ? publisher.current : null;
+            boolean open = !stopped && conn != null && !conn.closed && conn.ready;
+            ByteBuf buf;
+            while ((buf = outbox.poll()) != null) {
+                if (open) {
+                    conn.send(buf);
+                } else {
+                    buf.release();
+                    unsent++;
+                }
             }
-        }
-        if (conn != null && !conn.closed) {
-            conn.ctx.flush();
+            if (open) {
+                conn.ctx.flush();
+            }
         }
         if (unsent > 0) {
             pending.addAndGet(-unsent);
@@ -202,18 +226,19 @@ public final class RespRelay {
         }
     }
 
-    /** Closes both connections and stops reopening them; returns at once. */
+    /**
+     * Closes both connections (also one still in its set-up) and stops reopening them; reports what is still
+     * queued as unconfirmed. Returns at once.
+     */
     public void stop() {
         stopped = true;
         publisher.close();
         subscriber.close();
-        try {
-            publisher.loop.execute(drain); // reports what is still queued
-        } catch (RejectedExecutionException e) {
-            drain(); // the loops are gone: nothing else touches the outbox
-        }
+        scheduleDrain(); // one already scheduled sees `stopped` too
         if (ownGroup) {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).addListener(f -> resolver.close());
+        } else {
+            resolver.close();
         }
     }
 
@@ -245,16 +270,23 @@ public final class RespRelay {
         }
     }
 
-    /** One of the two connections, reopened until the relay stops. */
+    private int index(byte[] name) {
+        for (int i = 0; i < channelBytes.length; i++) {
+            if (Arrays.equals(channelBytes[i], name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** One of the two connections, reopened until the relay stops. Its state lives on {@link #loop}. */
     private final class Link {
         private final String role;
         private final boolean subscribes;
         final EventLoop loop;
-        volatile Channel channel;
         volatile boolean ready;
-        /** The open connection's handler; on {@link #loop} only. */
+        /** The handler of the connection opened last, from its registration to its end; on {@link #loop} only. */
         Connection current;
-        // Touched by one connection attempt at a time, each on its channel's loop (hand-offs order them).
         private boolean everReady;
         private boolean warned;
         private long delayMillis = MIN_DELAY_MILLIS;
@@ -265,32 +297,38 @@ public final class RespRelay {
             this.loop = loop;
         }
 
+        /** On {@link #loop}: opens the next connection (every connection of a link lives on its loop). */
         void connect() {
             if (stopped) {
                 return;
             }
-            Bootstrap b = new Bootstrap().group(loop).channel(transport.socketChannel())
+            Connection conn = new Connection(this);
+            current = conn;
+            Bootstrap b = new Bootstrap().group(loop).channel(transport.socketChannel()).resolver(resolver)
                     .option(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
                             (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos)))
                     .handler(new ChannelInitializer<>() {
                         @Override
                         protected void initChannel(Channel ch) {
+                            // The publisher reads only integers and short strings; the subscriber, payloads.
                             ch.pipeline().addLast("resp", new RespDecoder(subscribes ? maxMessageSize : 64))
-                                    .addLast("relay", new Connection(Link.this));
+                                    .addLast("relay", conn);
                         }
                     });
             new ClientConfig.ConnectionHook(transport).afterBoostrapInitialization(b);
             b.connect(host, port).addListener((ChannelFutureListener) f -> {
                 if (!f.isSuccess()) {
+                    if (current == conn) {
+                        current = null;
+                    }
                     lost(f.cause().toString());
                     retry();
                 }
             });
         }
 
-        void up(Channel ch) {
-            channel = ch;
+        void up() {
             ready = true;
             delayMillis = MIN_DELAY_MILLIS;
             if (warned) {
@@ -303,9 +341,9 @@ public final class RespRelay {
             everReady = true;
         }
 
-        void down(Channel ch, boolean wasReady) {
-            if (channel == ch) {
-                channel = null;
+        void down(Connection conn, boolean wasReady) {
+            if (current == conn) {
+                current = null;
                 ready = false;
             }
             if (!stopped) {
@@ -342,10 +380,18 @@ public final class RespRelay {
             }
         }
 
+        /** Closes the current connection, ready or still in its set-up, on the link's loop. */
         void close() {
-            Channel c = channel;
-            if (c != null) {
-                c.close();
+            ready = false;
+            try {
+                loop.execute(() -> {
+                    Connection c = current;
+                    if (c != null && c.ctx != null) {
+                        c.ctx.close();
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                // the loops are gone, and their channels with them
             }
         }
     }
@@ -353,8 +399,7 @@ public final class RespRelay {
     /**
      * One connection's handler: its set-up, then its messages or replies. Everything here runs on the
      * connection's loop, so the count of publishes written and not yet answered ({@code inFlight}) is exact:
-     * when the connection closes, those are reported unconfirmed, and a publish written after it closed is
-     * released and reported at once.
+     * when the connection closes, those are reported unconfirmed.
      */
     private final class Connection extends ChannelInboundHandlerAdapter {
         private final Link link;
@@ -362,12 +407,12 @@ public final class RespRelay {
         /** Replies still expected before the connection is ready: its set-up, one per channel subscribed. */
         private int awaiting;
         private int inFlight;
+        /** PINGs sent and not answered; on the publisher they are always ahead of every publish in flight. */
+        private int pings;
         private long lastProgressNanos;
-        private boolean ready;
+        private long lastReadNanos;
+        boolean ready;
         boolean closed;
-        /** Replies and messages read: a tick that sees no change pings. */
-        private long reads;
-        private long readsAtTick;
 
         Connection(Link link) {
             this.link = link;
@@ -381,12 +426,11 @@ public final class RespRelay {
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             Channel ch = ctx.channel();
-            if (stopped) {
+            if (stopped || link.current != this) {
                 ch.close();
                 return;
             }
-            link.current = this;
-            ByteBuf out = ch.alloc().ioBuffer(256);
+            ByteBuf out = ctx.alloc().ioBuffer(256);
             if (password != null) {
                 if (user != null) {
                     command(out, "AUTH", user, password);
@@ -412,9 +456,6 @@ public final class RespRelay {
                     ctx.close();
                 }
             }, timeoutNanos, TimeUnit.NANOSECONDS);
-            if (!link.subscribes) {
-                ch.eventLoop().schedule(() -> checkReplies(ctx), timeoutNanos / 2, TimeUnit.NANOSECONDS);
-            }
         }
 
         /** Writes one publish (not flushed); a write that fails closes the connection, counted in flight. */
@@ -430,9 +471,11 @@ public final class RespRelay {
             if (closed) {
                 return;
             }
-            reads++;
+            lastReadNanos = System.nanoTime();
             if (awaiting > 0) {
                 setUp(ctx, msg);
+            } else if (pings > 0 && (msg instanceof RespDecoder.Error || !link.subscribes || isPong(msg))) {
+                pong(msg);
             } else if (link.subscribes) {
                 message(ctx, msg);
             } else {
@@ -450,39 +493,64 @@ public final class RespRelay {
                 return;
             }
             if (--awaiting == 0) {
+                if (stopped) {
+                    ctx.close();
+                    return;
+                }
                 ready = true;
-                link.up(ctx.channel());
+                link.up();
+                if (!link.subscribes) {
+                    ctx.executor().schedule(() -> checkReplies(ctx), timeoutNanos / 2, TimeUnit.NANOSECONDS);
+                }
                 if (pingNanos > 0) {
                     ctx.executor().schedule(() -> tick(ctx), pingNanos, TimeUnit.NANOSECONDS);
                 }
             }
         }
 
+        private boolean isPong(Object msg) {
+            return msg instanceof Object[] a && a.length == 2 && a[0] instanceof byte[] kind
+                    && new String(kind, StandardCharsets.US_ASCII).equals("pong");
+        }
+
+        /** A PING's answer: any answer proves the connection alive; a refusal (ACL) stops the pinging. */
+        private void pong(Object msg) {
+            pings--;
+            if (msg instanceof RespDecoder.Error e && !pingRefused) {
+                pingRefused = true;
+                log.warn("Redis refused PING on the {} connection ({}); the relay's connections are no longer pinged"
+                        + " (grant the ACL user +ping), TCP keepalive still finds a dead one", link.role, e.message());
+            }
+        }
+
         /**
-         * Every {@code pingInterval}: a connection that read nothing since the last tick gets a PING, and one that
-         * still read nothing {@code timeout} later is closed. So a half-open connection (its peer gone without a
-         * FIN) is found within about {@code pingInterval + timeout} (7 s by default), sooner than keepalive's 11 s.
-         * Safe on the subscriber, unlike Redisson's ping: a pong is {@code ["pong", ""]}, never taken for a message.
-         * The publisher is pinged only with nothing in flight, so its {@code +PONG} never stands between replies.
+         * Pings a connection that read nothing for {@code pingInterval} and closes it when the PING is not
+         * answered within {@code timeout}: a half-open connection (its peer gone without a FIN) is found within
+         * {@code pingInterval + timeout} (7 s by default) of its last read, sooner than keepalive's 11 s. Safe
+         * on the subscriber, unlike Redisson's ping: a pong is {@code ["pong", ""]}, never taken for a message.
+         * The publisher is pinged only with nothing in flight (its waiting publishes have their own deadline),
+         * so its PINGs are answered before any publish written after them.
          */
         private void tick(ChannelHandlerContext ctx) {
             if (closed) {
                 return;
             }
-            if (reads == readsAtTick && (link.subscribes || inFlight == 0)) {
+            long silent = System.nanoTime() - lastReadNanos;
+            if (silent >= pingNanos && pings == 0 && !pingRefused && (link.subscribes || inFlight == 0)) {
                 ByteBuf ping = ctx.alloc().ioBuffer(16);
                 command(ping, "PING");
                 ctx.writeAndFlush(ping, ctx.voidPromise());
-                long readsAtPing = reads;
+                pings++;
+                long readAtPing = lastReadNanos;
                 ctx.executor().schedule(() -> {
-                    if (!closed && reads == readsAtPing) {
+                    if (!closed && lastReadNanos == readAtPing) {
                         link.lost("no answer to PING within " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
                         ctx.close();
                     }
                 }, timeoutNanos, TimeUnit.NANOSECONDS);
             }
-            readsAtTick = reads;
-            ctx.executor().schedule(() -> tick(ctx), pingNanos, TimeUnit.NANOSECONDS);
+            long next = silent >= pingNanos ? pingNanos : pingNanos - silent;
+            ctx.executor().schedule(() -> tick(ctx), next, TimeUnit.NANOSECONDS);
         }
 
         private void message(ChannelHandlerContext ctx, Object msg) {
@@ -501,7 +569,7 @@ public final class RespRelay {
                 link.lost("Redis error on the subscriber: " + e.message());
                 ctx.close();
             }
-            // else: a pong or a subscription count; reading it was the point
+            // else: a subscription count; nothing to do
         }
 
         private void reply(ChannelHandlerContext ctx, Object msg) {
@@ -515,14 +583,11 @@ public final class RespRelay {
                 listener.onPublished(msg instanceof Long);
                 return;
             }
-            if ("PONG".equals(msg)) {
-                return;
-            }
             link.lost("unexpected reply to PUBLISH: " + msg);
             ctx.close();
         }
 
-        /** Closes a publisher whose oldest unanswered publish has waited {@code timeout}. */
+        /** Closes a publisher with publishes waiting whose last answer from Redis is older than {@code timeout}. */
         private void checkReplies(ChannelHandlerContext ctx) {
             if (closed) {
                 return;
@@ -544,27 +609,13 @@ public final class RespRelay {
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             closed = true;
-            if (link.current == this) {
-                link.current = null;
-            }
             if (inFlight > 0) {
-                pending.addAndGet(-inFlight);
-                listener.onUnconfirmed(inFlight);
+                int n = inFlight;
                 inFlight = 0;
+                pending.addAndGet(-n);
+                listener.onUnconfirmed(n);
             }
-            link.down(ctx.channel(), ready);
+            link.down(this, ready);
         }
     }
-
-    private int index(byte[] name) {
-        for (int i = 0; i < channelBytes.length; i++) {
-            if (Arrays.equals(channelBytes[i], name)) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    private static final byte[] SUBSCRIBE = "subscribe".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] MESSAGE = "message".getBytes(StandardCharsets.US_ASCII);
 }

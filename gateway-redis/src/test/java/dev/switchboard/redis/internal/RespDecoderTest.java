@@ -66,10 +66,24 @@ class RespDecoderTest {
     }
 
     @Test
+    void theLimitAppliesToThePayloadOnlyNotToTheKindOrChannelBeforeIt() {
+        // A limit smaller than the channel's name still lets messages through, and skips only long payloads.
+        String name = "switchboard:publish";
+        String in = "*3\r\n$9\r\nsubscribe\r\n$19\r\n" + name + "\r\n:1\r\n"
+                + "*3\r\n$7\r\nmessage\r\n$19\r\n" + name + "\r\n$4\r\nfits\r\n"
+                + "*3\r\n$7\r\nmessage\r\n$19\r\n" + name + "\r\n$9\r\ntoo long!\r\n";
+        List<Object> got = decode(new RespDecoder(4), in, 3);
+        assertThat(got).hasSize(3);
+        assertThat(text(((Object[]) got.get(0))[1])).isEqualTo(name);
+        assertThat(text(((Object[]) got.get(1))[2])).isEqualTo("fits");
+        assertThat(((Object[]) got.get(2))[2]).isSameAs(RespDecoder.OVERSIZED);
+    }
+
+    @Test
     void aStreamOutOfStepWithPubSubFailsInsteadOfBeingGuessedAt() {
         assertFails("*2\r\n*1\r\n:1\r\n:2\r\n", DecoderException.class, "nested array");
         assertFails("*17\r\n", DecoderException.class, "array length 17");
-        assertFails("*2\r\n$200\r\n", DecoderException.class, "oversized bulk string before the end");
+        assertFails("*2\r\n$70000\r\n", DecoderException.class, "bulk string of 70000 bytes before the end of an array");
         assertFails("%2\r\n", DecoderException.class, "not RESP2: type byte 0x25");
         assertFails(":12x\r\n", DecoderException.class, "RESP number with 0x78");
         assertFails("$3\r\nabcde\r\n", DecoderException.class, "not ended by CRLF");

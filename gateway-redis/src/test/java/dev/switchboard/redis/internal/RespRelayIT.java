@@ -8,6 +8,11 @@ import dev.switchboard.redis.RedisOptions;
 import dev.switchboard.redis.testing.RedisServer;
 import dev.switchboard.redis.testing.Resp;
 import io.netty.channel.EventLoopGroup;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -89,7 +94,7 @@ class RespRelayIT {
 
     @Test
     void whatItPublishesArrivesInOrderAndRedisAnswersEach() throws Exception {
-        RedisOptions o = redis.options().build();
+        RedisOptions o = redis.options().maxPendingPublishes(20_000).build();
         Events events = new Events();
         RespRelay relay = start(o, events);
         try (Resp app = redis.resp()) {
@@ -136,16 +141,23 @@ class RespRelayIT {
     @Test
     void itAuthenticatesAndAWrongPasswordKeepsItDownAndRefusingPublishes() throws Exception {
         try (Resp admin = redis.resp()) {
+            // No +ping: the relay's PINGs are refused, which must not be taken for a dead connection.
             admin.call("ACL", "SETUSER", "gateway", "on", ">s3cret", "&*", "+publish", "+subscribe", "+client");
+            // A host name, resolved by Netty's asynchronous resolver (/etc/hosts), not on the loop.
+            String byName = "redis://localhost:" + URI.create(redis.url()).getPort();
             Events good = new Events();
             Events bad = new Events();
-            RespRelay right = start(redis.options().username("gateway").password("s3cret").build(), good);
+            RespRelay right = start(redis.options().url(byName).username("gateway").password("s3cret")
+                    .pingInterval(Duration.ofMillis(50)).build(), good);
             RespRelay wrong = start(redis.options().username("gateway").password("nope").build(), bad);
             try {
                 await().atMost(WAIT).until(right::healthy);
+                Thread.sleep(400); // several PINGs refused
+                assertThat(right.healthy()).isTrue();
+                assertThat(good.resubscribed.get()).isZero();
                 assertThat(right.publish("hi".getBytes(StandardCharsets.UTF_8))).isTrue();
                 await().atMost(WAIT).until(() -> good.messages.contains("0:hi"));
-                Thread.sleep(500); // a few attempts, each refused
+                await().atMost(WAIT).until(() -> good.published.get() == 1);
                 assertThat(wrong.healthy()).isFalse();
                 assertThat(wrong.publish("lost".getBytes(StandardCharsets.UTF_8))).isFalse();
                 assertThat(bad.messages).isEmpty();
@@ -181,7 +193,8 @@ class RespRelayIT {
                 assertThat(relay.publish(("after" + i).getBytes(StandardCharsets.UTF_8))).isTrue();
             }
             await().atMost(WAIT).until(() -> events.messages.contains("0:after99"));
-            await().atMost(WAIT).until(() -> events.published.get() >= 100);
+            await().atMost(WAIT).until(() -> events.published.get() + events.unconfirmed.get() == 200);
+            assertThat(events.unconfirmed.get()).isEqualTo(100);
         } finally {
             relay.stop();
         }
@@ -190,7 +203,7 @@ class RespRelayIT {
     @Test
     void aConnectionSilentForAPingIntervalIsPingedAndClosedWhenRedisDoesNotAnswer() throws Exception {
         // Nothing published, nothing received: only the PINGs can notice that Redis stopped answering.
-        RedisOptions o = redis.options().pingInterval(Duration.ofMillis(100)).timeout(Duration.ofMillis(300)).build();
+        RedisOptions o = redis.options().pingInterval(Duration.ofMillis(100)).timeout(Duration.ofSeconds(1)).build();
         Events events = new Events();
         RespRelay relay = start(o, events);
         try (Resp admin = redis.resp()) {
@@ -199,10 +212,11 @@ class RespRelayIT {
             assertThat(relay.healthy()).isTrue();
             assertThat(events.resubscribed.get()).isZero();
             long paused = System.nanoTime();
-            admin.call("CLIENT", "PAUSE", "1500", "ALL");
-            await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(10)).until(() -> !relay.healthy());
-            assertThat(Duration.ofNanos(System.nanoTime() - paused)).isLessThan(Duration.ofMillis(1000));
-            await().atMost(WAIT).until(() -> relay.healthy() && events.resubscribed.get() == 1);
+            admin.call("CLIENT", "PAUSE", "5000", "ALL");
+            // Found within pingInterval + timeout (1.1 s) of the last read; 3 s leaves room for a busy machine.
+            await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(10)).until(() -> !relay.healthy());
+            assertThat(Duration.ofNanos(System.nanoTime() - paused)).isLessThan(Duration.ofSeconds(3));
+            await().atMost(WAIT).until(() -> relay.healthy() && events.resubscribed.get() >= 1);
             admin.call("PUBLISH", "app", "still here");
             await().atMost(WAIT).until(() -> events.messages.contains("1:still here"));
         } finally {
@@ -229,6 +243,38 @@ class RespRelayIT {
             }
         } finally {
             relay.stop();
+        }
+    }
+
+    @Test
+    void stopClosesBothConnectionsEvenOnesRedisNeverAnswered() throws Exception {
+        // A server that accepts and says nothing: both connections wait in their set-up.
+        try (ServerSocket mute = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            RedisOptions o = redis.options().url("redis://127.0.0.1:" + mute.getLocalPort()).timeout(Duration.ofSeconds(30))
+                    .build();
+            RespRelay relay = start(o, new Events());
+            mute.setSoTimeout(5_000);
+            Socket a = mute.accept();
+            Socket b = mute.accept();
+            assertThat(relay.healthy()).isFalse();
+            relay.stop();
+            for (Socket s : List.of(a, b)) {
+                try (s) {
+                    s.setSoTimeout(5_000);
+                    InputStream in = s.getInputStream();
+                    while (in.read() != -1) {
+                        // CLIENT SETNAME, SUBSCRIBE: then the close
+                    }
+                }
+            }
+            assertThat(relay.publish("late".getBytes(StandardCharsets.UTF_8))).isFalse();
+        }
+        // And against Redis: no connection of the relay's is left.
+        RespRelay relay = start(redis.options().build(), new Events());
+        await().atMost(WAIT).until(relay::healthy);
+        relay.stop();
+        try (Resp admin = redis.resp()) {
+            await().atMost(WAIT).until(() -> !((String) text(admin.call("CLIENT", "LIST"))).contains("name=switchboard-"));
         }
     }
 
