@@ -64,9 +64,9 @@ redis_pid=$!
 pids+=("$redis_pid")
 for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 
-# start_instance NAME BROKER [RELAY] → sets PORT_<NAME> and PID_<NAME>
+# start_instance NAME BROKER [RELAY] → sets PORT_<NAME> and PID_<NAME>; its log: $out/instance-NAME-RELAY-runN.log
 start_instance() {
-  local name=$1 broker=$2 relay=${3:-auto} log="$tmp/$1.log"
+  local name=$1 broker=$2 relay=${3:-auto} log="$out/instance-$1-${3:-local}-run$run.log"
   java -jar "$server_jar" --redis.relay="$relay" --host=127.0.0.1 --port=0 --admin.port=0 --admin.api-key=bench --broker="$broker" \
     --redis.url="redis://127.0.0.1:$redis_port" --instance-id="$name" --client-publish='bench*' \
     --rate-limit.per-second=1000000 --rate-limit.burst=1000000 --max-connections-per-ip=100000 \
