@@ -43,6 +43,7 @@ public final class Main {
             servers:
               gateway    Switchboard core for load tests: --port=0 --threads=2 [--jwt-secret=S] [--presence-interval=1s] --max-seconds=3600
               hub        Netty reference hub: --variant=plain|flush|echo --port=0 --threads=2 --max-seconds=3600
+                         [--count-every=0s (>0: broadcast the client count when it changed, as presence does)]
 
             machine floor:
               write-floor  [--sockets=5000] [--size=100] [--rounds=10] [--interval=1s] [--reader=awake|parked]:

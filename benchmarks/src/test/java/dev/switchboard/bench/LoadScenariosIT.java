@@ -15,6 +15,7 @@ import dev.switchboard.core.spi.Broker;
 import dev.switchboard.core.spi.Delivery;
 import dev.switchboard.core.spi.PresenceUpdate;
 import dev.switchboard.core.testing.RunningGateway;
+import dev.switchboard.core.testing.WsClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -103,6 +104,25 @@ class LoadScenariosIT {
             assertThat(num(r, "received")).isPositive().isEqualTo(num(r, "expected"));
             assertThat(num(r, "lost")).isZero();
             assertThat(num(r, "deliveries_per_s")).isPositive();
+        }
+    }
+
+    @Test
+    void theHubBroadcastsItsClientCountOnlyWhenAskedAsPresenceDoes() throws Exception {
+        try (NettyHub counting = new NettyHub("127.0.0.1", 0, 1, "flush", java.time.Duration.ofMillis(100));
+             NettyHub plain = new NettyHub("127.0.0.1", 0, 1, "flush")) {
+            String url = "ws://127.0.0.1:" + counting.address().getPort() + "/ws";
+            try (WsClient a = WsClient.connect(url); WsClient b = WsClient.connect(url)) {
+                for (WsClient c : List.of(a, b)) {
+                    assertThat(c.next(n -> n.path("channel").asText().equals("state")
+                            && n.path("message").path("num_clients").asInt() == 2, java.time.Duration.ofSeconds(5)))
+                            .isNotNull();
+                }
+            }
+            try (WsClient c = WsClient.connect("ws://127.0.0.1:" + plain.address().getPort() + "/ws")) {
+                Thread.sleep(300);
+                assertThat(c.drain()).isEmpty();
+            }
         }
     }
 

@@ -27,6 +27,10 @@ import java.net.InetSocketAddress;
  * the head of each pipeline, the usual first optimisation of such a server. Variant {@code echo} (with the
  * same handler) sends every text frame back to its sender only: the reference for request/reply, doing no JSON
  * work at all.
+ *
+ * <p>With {@code countEvery} > 0, the hub also does what the gateway's presence does: every {@code countEvery},
+ * when the number of clients changed, it broadcasts {@code {"channel":"state","message":{"num_clients":N}}} to all
+ * of them. A reference for the connect storm that pays the same broadcast, on both sides of the socket.
  */
 public final class NettyHub implements AutoCloseable {
 
@@ -36,6 +40,11 @@ public final class NettyHub implements AutoCloseable {
     private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
 
     public NettyHub(String host, int port, int threads, String variant) throws InterruptedException {
+        this(host, port, threads, variant, java.time.Duration.ZERO);
+    }
+
+    public NettyHub(String host, int port, int threads, String variant, java.time.Duration countEvery)
+            throws InterruptedException {
         boss = Net.group(1, "hub-accept");
         workers = Net.group(threads, "hub-io");
         boolean consolidateFlushes = !variant.equals("plain");
@@ -57,6 +66,18 @@ public final class NettyHub implements AutoCloseable {
                     }
                 })
                 .bind(host, port).sync().channel();
+        if (!countEvery.isZero()) {
+            long every = countEvery.toNanos();
+            int[] last = {-1};
+            workers.next().scheduleAtFixedRate(() -> {
+                int n = clients.size();
+                if (n != last[0]) {
+                    last[0] = n;
+                    clients.writeAndFlush(new TextWebSocketFrame(
+                            "{\"channel\":\"state\",\"message\":{\"num_clients\":" + n + "}}"));
+                }
+            }, every, every, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
     }
 
     public InetSocketAddress address() {
@@ -113,7 +134,10 @@ public final class NettyHub implements AutoCloseable {
         }
     }
 
-    /** {@code hub --variant=plain|flush|echo --port=0 --threads=2 --max-seconds=3600}: runs until killed or the limit. */
+    /**
+     * {@code hub --variant=plain|flush|echo --port=0 --threads=2 [--count-every=0s] --max-seconds=3600}: runs until
+     * killed or the limit.
+     */
     public static void main(Args a) throws Exception {
         String variant = a.str("variant", "flush");
         if (!variant.equals("plain") && !variant.equals("flush") && !variant.equals("echo")) {
@@ -123,8 +147,9 @@ public final class NettyHub implements AutoCloseable {
         int port = a.integer("port", 0);
         int threads = a.integer("threads", 2);
         long maxSeconds = a.integer("max-seconds", 3600);
+        java.time.Duration countEvery = a.duration("count-every", java.time.Duration.ZERO);
         a.rejectUnknown();
-        try (NettyHub hub = new NettyHub(host, port, threads, variant)) {
+        try (NettyHub hub = new NettyHub(host, port, threads, variant, countEvery)) {
             InetSocketAddress at = hub.address();
             System.out.println("Netty hub (" + variant + ") started: public=" + at.getHostString() + ":" + at.getPort()
                     + " transport=" + Net.transportName() + " threads=" + threads + " pid=" + ProcessHandle.current().pid());
