@@ -18,6 +18,7 @@ import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.resolver.dns.DnsServerAddressStreamProviders;
 import io.netty.util.internal.PlatformDependent;
+import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -128,8 +129,12 @@ public final class RespRelay {
         this.channels = List.copyOf(channels);
         channelBytes = this.channels.stream().map(c -> c.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
         byte[] name = publishChannel.getBytes(StandardCharsets.UTF_8);
-        publishChannelHeader = concat(PUBLISH_HEAD, ("$" + name.length + "\r\n").getBytes(StandardCharsets.US_ASCII),
-                name, CRLF);
+        ByteArrayOutputStream head = new ByteArrayOutputStream(PUBLISH_HEAD.length + name.length + 16);
+        head.writeBytes(PUBLISH_HEAD);
+        head.writeBytes(("$" + name.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        head.writeBytes(name);
+        head.writeBytes(CRLF);
+        publishChannelHeader = head.toByteArray();
         URI u = URI.create(o.url());
         host = u.getHost();
         port = u.getPort() < 0 ? 6379 : u.getPort();
@@ -245,20 +250,6 @@ public final class RespRelay {
     /** Returns the channels subscribed, as numbered in {@link Listener#onMessage}. */
     public List<String> channels() {
         return channels;
-    }
-
-    private static byte[] concat(byte[]... parts) {
-        int n = 0;
-        for (byte[] p : parts) {
-            n += p.length;
-        }
-        byte[] all = new byte[n];
-        int at = 0;
-        for (byte[] p : parts) {
-            System.arraycopy(p, 0, all, at, p.length);
-            at += p.length;
-        }
-        return all;
     }
 
     private static void command(ByteBuf out, String... args) {
