@@ -68,10 +68,11 @@ public final class RespRelay {
     private static final byte[] CRLF = {'\r', '\n'};
     private static final byte[] SUBSCRIBE = "subscribe".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] MESSAGE = "message".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] PONG = "pong".getBytes(StandardCharsets.US_ASCII);
 
     /** What the relay tells its owner; which thread calls what: see the class comment. */
     public interface Listener {
-        /** A message arrived on {@code channels().get(index)}; {@code payload} is the listener's to keep. */
+        /** A message arrived on the {@code index}th channel given; {@code payload} is the listener's to keep. */
         void onMessage(int index, byte[] payload);
 
         /** A message longer than {@code maxMessageSize} arrived and was skipped unread. */
@@ -245,11 +246,6 @@ public final class RespRelay {
         } else {
             resolver.close();
         }
-    }
-
-    /** Returns the channels subscribed, as numbered in {@link Listener#onMessage}. */
-    public List<String> channels() {
-        return channels;
     }
 
     private static void command(ByteBuf out, String... args) {
@@ -500,8 +496,7 @@ public final class RespRelay {
         }
 
         private boolean isPong(Object msg) {
-            return msg instanceof Object[] a && a.length == 2 && a[0] instanceof byte[] kind
-                    && new String(kind, StandardCharsets.US_ASCII).equals("pong");
+            return msg instanceof Object[] a && a.length == 2 && a[0] instanceof byte[] kind && Arrays.equals(kind, PONG);
         }
 
         /** A PING's answer: any answer proves the connection alive; a refusal (ACL) stops the pinging. */
