@@ -124,6 +124,8 @@ class LoadScenariosIT {
                 assertThat(c.drain()).isEmpty();
             }
         }
+        assertThatThrownBy(() -> new NettyHub("127.0.0.1", 0, 1, "flush", java.time.Duration.ofSeconds(-1)))
+                .hasMessage("--count-every=PT-1S (expected: 0s (off) or more)");
     }
 
     /** Instances joined the way Redis pub/sub joins them: what one publishes, the others deliver. */

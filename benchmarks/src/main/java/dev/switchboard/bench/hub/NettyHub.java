@@ -45,6 +45,9 @@ public final class NettyHub implements AutoCloseable {
 
     public NettyHub(String host, int port, int threads, String variant, java.time.Duration countEvery)
             throws InterruptedException {
+        if (countEvery.isNegative()) {
+            throw new IllegalArgumentException("--count-every=" + countEvery + " (expected: 0s (off) or more)");
+        }
         boss = Net.group(1, "hub-accept");
         workers = Net.group(threads, "hub-io");
         boolean consolidateFlushes = !variant.equals("plain");

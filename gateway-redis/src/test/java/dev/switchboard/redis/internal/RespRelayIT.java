@@ -247,6 +247,61 @@ class RespRelayIT {
     }
 
     @Test
+    void aServerThatNeverAnswersTheSetUpIsLeftAfterTheTimeoutAndTriedAgain() throws Exception {
+        // Accepts and says nothing: each connection gives up after `timeout` and a new one is opened.
+        try (ServerSocket mute = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            RedisOptions o = redis.options().url("redis://127.0.0.1:" + mute.getLocalPort())
+                    .timeout(Duration.ofMillis(200)).build();
+            RespRelay relay = start(o, new Events());
+            List<Socket> accepted = new java.util.ArrayList<>();
+            try {
+                mute.setSoTimeout(10_000);
+                for (int i = 0; i < 2; i++) {
+                    accepted.add(mute.accept()); // the publisher's and the subscriber's first connections
+                }
+                for (Socket first : accepted) {
+                    first.setSoTimeout(5_000);
+                    InputStream in = first.getInputStream();
+                    while (in.read() != -1) {
+                        // its set-up commands, then the relay's close
+                    }
+                }
+                accepted.add(mute.accept()); // and a new attempt
+                assertThat(relay.healthy()).isFalse();
+                assertThat(relay.publish("nobody".getBytes(StandardCharsets.UTF_8))).isFalse();
+            } finally {
+                relay.stop();
+                for (Socket s : accepted) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void aPublishRedisRefusesIsReportedAsNotRelayed() throws Exception {
+        try (Resp admin = redis.resp()) {
+            // May subscribe and name its connections, may not publish: Redis answers each PUBLISH with -NOPERM.
+            admin.call("ACL", "SETUSER", "listener", "on", ">s3cret", "&*", "+subscribe", "+client", "+ping");
+            Events events = new Events();
+            RespRelay relay = start(redis.options().username("listener").password("s3cret").build(), events);
+            try {
+                await().atMost(WAIT).until(relay::healthy);
+                for (int i = 0; i < 3; i++) {
+                    assertThat(relay.publish(("no" + i).getBytes(StandardCharsets.UTF_8))).isTrue();
+                }
+                await().atMost(WAIT).until(() -> events.refusedByRedis.get() == 3);
+                assertThat(events.published.get()).isZero();
+                assertThat(events.messages).isEmpty();
+                assertThat(relay.healthy()).as("a refused publish is not a broken connection").isTrue();
+            } finally {
+                relay.stop();
+                admin.call("ACL", "DELUSER", "listener");
+            }
+        }
+    }
+
+    @Test
     void stopClosesBothConnectionsEvenOnesRedisNeverAnswered() throws Exception {
         // A server that accepts and says nothing: both connections wait in their set-up.
         try (ServerSocket mute = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
