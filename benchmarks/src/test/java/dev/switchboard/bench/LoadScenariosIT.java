@@ -200,6 +200,36 @@ class LoadScenariosIT {
         assertThat(num(r, "handshakes_per_s")).isPositive();
     }
 
+    @SuppressWarnings("unchecked")
+    @Test
+    void connectReportsItsPhasesAndCanStopReadingAfterThe101() throws Exception {
+        // The hub writes the client count to every client 50 ms after it changed: once the storm is over, each
+        // of the 30 connections is sent that frame during the hold. Read, it is counted; not read, it is not.
+        try (NettyHub hub = new NettyHub("127.0.0.1", 0, 1, "flush", java.time.Duration.ofMillis(50))) {
+            String url = "--url=ws://127.0.0.1:" + hub.address().getPort() + "/";
+            Map<String, Object> reading = ConnectScenario.run(args("connect-reading", url, "--clients=30",
+                    "--connect-rate=300", "--hold=0.5s"), System.out);
+            Map<String, Object> notReading = ConnectScenario.run(args("connect-not-reading", url, "--clients=30",
+                    "--connect-rate=300", "--hold=0.5s", "--read-after-open=false"), System.out);
+            assertThat(num(reading, "opened")).isEqualTo(30);
+            assertThat(num(notReading, "opened")).isEqualTo(30);
+            assertThat(num(reading, "frames_read")).isGreaterThanOrEqualTo(30);
+            assertThat(num(notReading, "frames_read")).isLessThan(30);
+            assertThat(notReading.get("read_after_open")).isEqualTo(false);
+            for (Map<String, Object> r : List.of(reading, notReading)) {
+                Map<String, Map<String, Object>> phases = (Map<String, Map<String, Object>>) r.get("phases_us");
+                assertThat(phases).containsOnlyKeys("tcp", "request", "answer");
+                long p50s = 0;
+                for (Map<String, Object> phase : phases.values()) {
+                    assertThat(((Number) phase.get("count")).longValue()).isEqualTo(30);
+                    p50s += ((Number) phase.get("p50")).longValue();
+                }
+                // The three phases add up to connect()→101: their medians cannot exceed its maximum.
+                assertThat(p50s).isPositive().isLessThanOrEqualTo(latency(r, "max"));
+            }
+        }
+    }
+
     @Test
     void connectWithAWrongSecretIsRefused() throws Exception {
         Map<String, Object> r = ConnectScenario.run(args("connect-bad-jwt", "--url=" + jwtGateway.url("/ws"),

@@ -182,6 +182,25 @@ class TargetsReportTest {
     }
 
     @Test
+    void theConnectP99RowShowsItsPhasesAndTheStormReadThrough() throws Exception {
+        Map<String, Object> notReading = run("handshakes_per_s", 4_990, 400, 12_000, "clients", 10_000, "opened", 10_000,
+                "failed", 0, "phases_us", Map.of("tcp", Map.of("p99", 2_000), "answer", Map.of("p99", 9_000)));
+        Map<String, Object> reading = run("handshakes_per_s", 4_990, 400, 30_000, "clients", 10_000, "opened", 10_000,
+                "failed", 0, "phases_us", Map.of("tcp", Map.of("p99", 25_000), "answer", Map.of("p99", 11_000)));
+        step("connect-5k", "connect", Map.of("switchboard", List.of(notReading, notReading, notReading),
+                "netty-flush", List.of(notReading, notReading, notReading)));
+        assertThat(row(report(), "connect storm, HS256 JWT, 5,000")).contains("**p99 12.00 ms**",
+                "the generator not reading after the 101", "tcp 2.00 ms", "answer 9.00 ms", "| ✔ |")
+                .doesNotContain("reading every frame");
+
+        step("connect-5k/reading", "connect", Map.of("switchboard", List.of(reading, reading, reading)));
+        // The read-through storm is shown beside the target's figure; the verdict stays the target's.
+        assertThat(row(report(), "connect storm, HS256 JWT, 5,000")).contains("**p99 12.00 ms**",
+                "reading every frame after the 101 (same step): p99 30.00 ms (30.00 ms / 30.00 ms / 30.00 ms), "
+                        + "tcp phase p99 25.00 ms", "| ✔ |");
+    }
+
+    @Test
     void relayedMessagesAreDeliveriesPerReceiver() throws Exception {
         step("cluster-throughput", "broadcast", Map.of(
                 "local", List.of(bc(240_000, 1, 4, 0), bc(240_000, 1, 4, 0), bc(240_000, 1, 4, 0)),

@@ -56,6 +56,12 @@ class TargetsScriptIT {
             assertThat(out.resolve(step).resolve("summary.json")).as(step).exists();
             assertThat(out.resolve(step).resolve("latency.svg")).as(step).exists();
         }
+        assertThat(out.resolve("connect-5k").resolve("reading").resolve("summary.json")).exists();
+        for (JsonNode row : report.path("rows")) {
+            if (row.path("step").asText().equals("connect-5k")) {
+                assertThat(row.path("measured").asText()).contains("not reading after the 101", "reading every frame");
+            }
+        }
         assertThat(out.resolve("jmh").resolve("jmh.json")).exists();
         assertThat(Files.readAllLines(out.resolve("idle").resolve("idle.jsonl"))).hasSize(1);
         assertThat(Files.readString(out.resolve("targets.md"))).startsWith("Smoke run").contains("| `cluster-10k` |");

@@ -61,6 +61,11 @@ public final class Conn extends SimpleChannelInboundHandler<Object> {
     private final Listener listener;
     /** When connect() was called, System.nanoTime(). */
     public final long startedNanos;
+    /** When the TCP connection was established (channelActive), System.nanoTime(). */
+    public volatile long activeNanos;
+    /** When the upgrade request had been written to the socket, System.nanoTime(). */
+    public volatile long sentNanos;
+    /** When the 101 response had been read, System.nanoTime(). */
     public volatile long openedNanos;
     public volatile boolean open;
     private boolean failed;
@@ -105,7 +110,8 @@ public final class Conn extends SimpleChannelInboundHandler<Object> {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         channel = ctx.channel();
-        handshaker.handshake(channel);
+        activeNanos = System.nanoTime();
+        handshaker.handshake(channel).addListener(f -> sentNanos = System.nanoTime());
     }
 
     @Override

@@ -3,15 +3,29 @@ package dev.switchboard.bench.load;
 import dev.switchboard.bench.Args;
 import io.netty.buffer.ByteBuf;
 import java.io.PrintStream;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
 
 /**
  * {@code connect}: opens {@code --clients} connections at {@code --connect-rate} per second (with HS256 tokens
  * when {@code --jwt-secret} is given) and measures the upgrade: handshakes per second and the latency from
  * {@code connect()} to the 101 response. Closes them all at the end.
+ *
+ * <p>Beside the latency it reports its three phases ({@code phases_us}): {@code tcp}, from {@code connect()} to
+ * the connection established (the server's kernel answers the SYN, so this is the generator's own wait for its
+ * loop); {@code request}, from there to the upgrade request written; {@code answer}, from there to the 101 read
+ * (the server's wait and work, and the generator's wait to read it).
+ *
+ * <p>{@code --read-after-open=false} stops reading a connection once its 101 has arrived: the server still
+ * writes what it sends (the first {@code state} frame, the presence broadcasts) and the kernel holds it, but the
+ * generator no longer spends a core reading 5,000-10,000 frames per broadcast, which a storm of browsers would
+ * each read on their own machine. Default {@code true}. {@code frames_read} counts the text frames read after
+ * the 101s (with {@code false}, only those that came in the same read as their 101).
  *
  * <p>{@code --warmup-clients=N} first opens and closes N connections the same way, unmeasured, so that neither
  * the load generator's JIT nor the server's is cold when the measured storm starts (a fresh generator JVM
@@ -26,6 +40,7 @@ public final class ConnectScenario {
         Common c = new Common("connect", a, console);
         long holdMillis = a.duration("hold", java.time.Duration.ZERO).toMillis();
         int warmupClients = a.integer("warmup-clients", 0);
+        boolean readAfterOpen = a.bool("read-after-open", true);
         a.rejectUnknown();
         if (warmupClients > 0) {
             warmUp(c, warmupClients, console);
@@ -34,6 +49,10 @@ public final class ConnectScenario {
         int[] failed = {0};
         Map<String, Integer> reasons = new TreeMap<>();
         AtomicLong lastOpen = new AtomicLong();
+        java.util.concurrent.atomic.LongAdder framesRead = new java.util.concurrent.atomic.LongAdder();
+        Recorder tcp = new Recorder(3_600_000_000L, 3);
+        Recorder request = new Recorder(3_600_000_000L, 3);
+        Recorder answer = new Recorder(3_600_000_000L, 3);
         try (Run run = c.newRun("connect"); Clients clients = new Clients(c.url, c.threads, c.sources)) {
             Conn.Listener l = new Conn.Listener() {
                 @Override
@@ -41,10 +60,18 @@ public final class ConnectScenario {
                     run.recorder.recordValue(Math.max(1, (conn.openedNanos - conn.startedNanos) / 1000));
                     opened.incrementAndGet();
                     lastOpen.accumulateAndGet(conn.openedNanos, Math::max);
+                    tcp.recordValue(micros(conn.activeNanos - conn.startedNanos));
+                    long sent = conn.sentNanos != 0 ? conn.sentNanos : conn.activeNanos;
+                    request.recordValue(micros(sent - conn.activeNanos));
+                    answer.recordValue(micros(conn.openedNanos - sent));
+                    if (!readAfterOpen) {
+                        conn.channel().config().setAutoRead(false);
+                    }
                 }
 
                 @Override
                 public void onText(Conn conn, ByteBuf content) {
+                    framesRead.increment();
                 }
 
                 @Override
@@ -67,12 +94,32 @@ public final class ConnectScenario {
             }
             run.result.put("connect_rate", c.connectRate);
             run.result.put("warmup_clients", warmupClients);
+            run.result.put("read_after_open", readAfterOpen);
+            run.result.put("frames_read", framesRead.sum());
+            Map<String, Object> phases = new LinkedHashMap<>();
+            phases.put("tcp", percentiles(tcp.getIntervalHistogram()));
+            phases.put("request", percentiles(request.getIntervalHistogram()));
+            phases.put("answer", percentiles(answer.getIntervalHistogram()));
+            run.result.put("phases_us", phases);
             run.result.put("opened", opened.get());
             run.result.put("failed", failed[0]);
             run.result.put("failures", reasons);
             run.result.put("handshakes_per_s", Math.round(opened.get() / ((end - start) / 1e9)));
             return run.finish();
         }
+    }
+
+    private static long micros(long nanos) {
+        return Math.max(0, nanos / 1000);
+    }
+
+    private static Map<String, Object> percentiles(Histogram h) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("count", h.getTotalCount());
+        m.put("p50", h.getValueAtPercentile(50));
+        m.put("p99", h.getValueAtPercentile(99));
+        m.put("max", h.getMaxValue());
+        return m;
     }
 
     /**
