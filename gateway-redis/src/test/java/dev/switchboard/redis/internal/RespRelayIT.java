@@ -333,6 +333,108 @@ class RespRelayIT {
         }
     }
 
+    @Test
+    void anErrorOnTheSubscribedConnectionClosesItAndItSubscribesAgain() throws Exception {
+        // A Redis of our own that answers the set-up, then sends an error on the subscribed connection: no
+        // real Redis does so unprompted, but one behind a proxy, or a future version, may.
+        try (ServerSocket fake = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            fake.setSoTimeout(10_000);
+            Events events = new Events();
+            // No PING within the test: the fake answers the set-up only.
+            RespRelay relay = start(redis.options().url("redis://127.0.0.1:" + fake.getLocalPort())
+                    .pingInterval(Duration.ofMinutes(5)).build(), events);
+            List<Socket> accepted = new java.util.ArrayList<>();
+            try {
+                Socket subscriber = null;
+                for (int i = 0; i < 2; i++) {
+                    Socket s = fake.accept();
+                    accepted.add(s);
+                    if (FakeRedis.answerSetUp(s)) {
+                        subscriber = s;
+                    }
+                }
+                assertThat(subscriber).as("one of the two connections subscribed").isNotNull();
+                await().atMost(WAIT).until(relay::healthy);
+
+                subscriber.getOutputStream().write("-ERR injected\r\n".getBytes(StandardCharsets.US_ASCII));
+                subscriber.setSoTimeout(5_000);
+                assertThat(subscriber.getInputStream().read()).as("the relay closes that connection").isEqualTo(-1);
+                Socket again = fake.accept();
+                accepted.add(again);
+                assertThat(FakeRedis.answerSetUp(again)).as("the new connection subscribes").isTrue();
+                await().atMost(WAIT).until(() -> relay.healthy() && events.resubscribed.get() == 1);
+
+                again.getOutputStream().write("*3\r\n$7\r\nmessage\r\n$3\r\napp\r\n$4\r\nback\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                await().atMost(WAIT).until(() -> events.messages.contains("1:back"));
+            } finally {
+                relay.stop();
+                for (Socket s : accepted) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    /** Just enough of Redis's side of RESP for the relay's set-up. */
+    static final class FakeRedis {
+
+        /**
+         * Reads one connection's set-up commands and answers them as Redis would; returns whether it subscribed.
+         */
+        static boolean answerSetUp(Socket s) throws Exception {
+            s.setSoTimeout(5_000);
+            InputStream in = s.getInputStream();
+            var out = s.getOutputStream();
+            while (true) {
+                List<String> cmd = command(in);
+                String name = cmd.get(0).toUpperCase(java.util.Locale.ROOT);
+                if (name.equals("SUBSCRIBE")) {
+                    StringBuilder b = new StringBuilder();
+                    for (int i = 1; i < cmd.size(); i++) {
+                        String ch = cmd.get(i);
+                        b.append("*3\r\n$9\r\nsubscribe\r\n$").append(ch.length()).append("\r\n").append(ch)
+                                .append("\r\n:").append(i).append("\r\n");
+                    }
+                    out.write(b.toString().getBytes(StandardCharsets.US_ASCII));
+                    return true;
+                }
+                out.write("+OK\r\n".getBytes(StandardCharsets.US_ASCII));
+                if (name.equals("CLIENT") && cmd.get(2).equals("switchboard-publisher")) {
+                    return false;
+                }
+            }
+        }
+
+        /** One command: an array of bulk strings. */
+        static List<String> command(InputStream in) throws Exception {
+            String head = line(in);
+            assertThat(head).startsWith("*");
+            int n = Integer.parseInt(head.substring(1));
+            List<String> args = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                int len = Integer.parseInt(line(in).substring(1));
+                args.add(new String(in.readNBytes(len), StandardCharsets.UTF_8));
+                line(in);
+            }
+            return args;
+        }
+
+        static String line(InputStream in) throws Exception {
+            StringBuilder b = new StringBuilder();
+            int c;
+            while ((c = in.read()) != '\n') {
+                if (c == -1) {
+                    throw new java.io.EOFException("closed");
+                }
+                if (c != '\r') {
+                    b.append((char) c);
+                }
+            }
+            return b.toString();
+        }
+    }
+
     private static Object text(Object reply) {
         return reply instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : reply;
     }
