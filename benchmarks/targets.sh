@@ -9,7 +9,8 @@
 #   --smoke   every step with a handful of clients for a second or two: checks the instruments and the report,
 #             measures nothing (CI runs it); the full run takes about 45 minutes on 2 vCPUs
 # Steps, in order (each writes DIR/STEP/):
-#   jmh                   FanoutBench.delivery and DispatchBench.ping, -prof gc
+#   jmh                   FanoutBench.delivery and DispatchBench.ping, -prof gc, 3 forks (one fork's JIT and
+#                         heap layout moved the fan-out between 78 and 97 ns per recipient)
 #   broadcast-saturating  10,000 clients, 100 B, closed loop (8 in flight): Switchboard, Netty + flush hub, Node ws
 #   broadcast-rate20      10,000 clients, 20 broadcasts/s: Switchboard, Netty + flush hub
 #   request               1,000 connections, depth 4, ping, closed loop: Switchboard, Netty echo hub
@@ -78,7 +79,7 @@ if ((smoke)); then
   cl_tp=(--clients=1 --rate=0 --window=16 --size=100 --duration=2s --warmup=1s)
   cl_10k=(--clients=2 --rate=200 --size=100 --duration=2s --warmup=1s)
 else
-  jmh_opts=(-wi 3 -i 5 -r 1s -w 1s -f 1)
+  jmh_opts=(-wi 3 -i 5 -r 1s -w 1s -f 3)
   bc=(--clients=10000 --size=100 --duration=15s --warmup=5s)
   rq=(--clients=1000 --depth=4 --handler=ping --duration=8s --warmup=15s --server-threads=1)
   cn=(--clients=10000 --warmup-clients=120000); cn10=--connect-rate=10000; cn5=--connect-rate=5000
