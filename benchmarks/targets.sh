@@ -7,7 +7,7 @@
 #   --only    some of the steps below, run in the order below (the report marks the others "not measured");
 #             request-half needs the request step's result in the same --out-dir
 #   --smoke   every step with a handful of clients for a second or two: checks the instruments and the report,
-#             measures nothing (CI runs it); the full run takes about 45 minutes on 2 vCPUs
+#             measures nothing (CI runs it); the full run takes about 35 minutes on 2 vCPUs
 # Steps, in order (each writes DIR/STEP/):
 #   jmh                   FanoutBench.delivery and DispatchBench.ping, -prof gc, 3 forks (one fork's JIT and
 #                         heap layout moved the fan-out between 78 and 97 ns per recipient)
@@ -122,8 +122,10 @@ step_body() {
       benchmarks/compare.sh --scenario=connect --servers=switchboard,netty-flush --runs="$runs" "${cn[@]}" "$rate" \
         --jwt-secret="$secret" --read-after-open=false --out-dir="$dir"
       if [[ $step == connect-5k ]]; then
+        # After the target's runs, not alternating with them. Its failure leaves the step's own figure standing.
         benchmarks/compare.sh --scenario=connect --servers=switchboard --runs="$runs" "${cn[@]}" "$rate" \
-          --jwt-secret="$secret" --read-after-open=true --out-dir="$dir/reading"
+          --jwt-secret="$secret" --read-after-open=true --out-dir="$dir/reading" \
+          || echo "connect-5k: the storm read through failed; the report says so beside the step's figure" | tee -a "$log"
       fi ;;
     idle)
       # The systemd unit's JVM and allocator settings (ops/systemd/switchboard.service).

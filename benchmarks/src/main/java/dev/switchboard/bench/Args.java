@@ -55,9 +55,16 @@ public final class Args {
         return v == null ? def : Double.parseDouble(v);
     }
 
+    /** {@code true} or {@code false} (any case); a bare {@code --key} is {@code true}; anything else is refused. */
     public boolean bool(String key, boolean def) {
         String v = str(key, null);
-        return v == null ? def : Boolean.parseBoolean(v);
+        if (v == null) {
+            return def;
+        }
+        if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
+            return Boolean.parseBoolean(v);
+        }
+        throw new IllegalArgumentException("--" + key + "=" + v + " (expected: true or false)");
     }
 
     /** Durations as {@code 10s}, {@code 500ms}, {@code 2m} or plain seconds. */

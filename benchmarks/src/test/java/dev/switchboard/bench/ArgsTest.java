@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** Durations on the command line, and what is refused. */
+/** Durations and switches on the command line, and what is refused. */
 class ArgsTest {
 
     private static Duration d(String value) {
@@ -29,5 +29,23 @@ class ArgsTest {
         assertThatThrownBy(() -> d("soon")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("--tick=soon");
         assertThatThrownBy(() -> d("5xs")).hasMessageContaining("--tick=5xs");
+    }
+
+    private static boolean b(String... args) {
+        return new Args(args, 0).bool("read-after-open", true);
+    }
+
+    @Test
+    void aSwitchIsTrueOrFalseAndNothingElse() {
+        assertThat(b()).isTrue();
+        assertThat(b("--read-after-open=false")).isFalse();
+        assertThat(b("--read-after-open=FALSE")).isFalse();
+        assertThat(b("--read-after-open=true")).isTrue();
+        assertThat(b("--read-after-open")).isTrue();
+        // A typo or another spelling must not silently turn the switch off.
+        for (String v : new String[] {"no", "0", "1", "yes", "fasle", ""}) {
+            assertThatThrownBy(() -> b("--read-after-open=" + v)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("--read-after-open=" + v + " (expected: true or false)");
+        }
     }
 }

@@ -61,6 +61,8 @@ public final class Conn extends SimpleChannelInboundHandler<Object> {
     private final Listener listener;
     /** When connect() was called, System.nanoTime(). */
     public final long startedNanos;
+    /** When the channel was registered on its loop (connect() is called right after), System.nanoTime(). */
+    public volatile long registeredNanos;
     /** When the TCP connection was established (channelActive), System.nanoTime(). */
     public volatile long activeNanos;
     /** When the upgrade request had been written to the socket, System.nanoTime(). */
@@ -108,10 +110,20 @@ public final class Conn extends SimpleChannelInboundHandler<Object> {
     }
 
     @Override
+    public void channelRegistered(ChannelHandlerContext ctx) {
+        registeredNanos = System.nanoTime();
+        ctx.fireChannelRegistered();
+    }
+
+    @Override
     public void channelActive(ChannelHandlerContext ctx) {
         channel = ctx.channel();
         activeNanos = System.nanoTime();
-        handshaker.handshake(channel).addListener(f -> sentNanos = System.nanoTime());
+        handshaker.handshake(channel).addListener(f -> {
+            if (f.isSuccess()) {
+                sentNanos = System.nanoTime();
+            }
+        });
     }
 
     @Override

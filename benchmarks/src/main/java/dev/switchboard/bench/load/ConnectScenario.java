@@ -16,10 +16,14 @@ import org.HdrHistogram.Recorder;
  * when {@code --jwt-secret} is given) and measures the upgrade: handshakes per second and the latency from
  * {@code connect()} to the 101 response. Closes them all at the end.
  *
- * <p>Beside the latency it reports its three phases ({@code phases_us}): {@code tcp}, from {@code connect()} to
- * the connection established (the server's kernel answers the SYN, so this is the generator's own wait for its
- * loop); {@code request}, from there to the upgrade request written; {@code answer}, from there to the 101 read
- * (the server's wait and work, and the generator's wait to read it).
+ * <p>Beside the latency it reports its four phases ({@code phases_us}): {@code queue}, from the paced moment
+ * to the channel registered on its loop (the generator's loop picking it up); {@code tcp}, from there to the
+ * connection established (no server code runs in it: the server's kernel answers the SYN; but the generator's
+ * loop notices it late when it is busy or waits for a core, and a SYN dropped by a full accept queue is sent
+ * again a second later, see {@code listen_overflows}); {@code request}, to the upgrade request written;
+ * {@code answer}, to the 101 read (the server's read, authentication and 101, and the generator's wait to read
+ * it). {@code listen_overflows} and {@code listen_drops} are the kernel's {@code TcpExt} counters over the run
+ * (this network namespace, so the server's too when it runs here).
  *
  * <p>{@code --read-after-open=false} stops reading a connection once its 101 has arrived: the server still
  * writes what it sends (the first {@code state} frame, the presence broadcasts) and the kernel holds it, but the
@@ -50,6 +54,7 @@ public final class ConnectScenario {
         Map<String, Integer> reasons = new TreeMap<>();
         AtomicLong lastOpen = new AtomicLong();
         java.util.concurrent.atomic.LongAdder framesRead = new java.util.concurrent.atomic.LongAdder();
+        Recorder queue = new Recorder(3_600_000_000L, 3);
         Recorder tcp = new Recorder(3_600_000_000L, 3);
         Recorder request = new Recorder(3_600_000_000L, 3);
         Recorder answer = new Recorder(3_600_000_000L, 3);
@@ -60,7 +65,9 @@ public final class ConnectScenario {
                     run.recorder.recordValue(Math.max(1, (conn.openedNanos - conn.startedNanos) / 1000));
                     opened.incrementAndGet();
                     lastOpen.accumulateAndGet(conn.openedNanos, Math::max);
-                    tcp.recordValue(micros(conn.activeNanos - conn.startedNanos));
+                    long registered = conn.registeredNanos != 0 ? conn.registeredNanos : conn.startedNanos;
+                    queue.recordValue(micros(registered - conn.startedNanos));
+                    tcp.recordValue(micros(conn.activeNanos - registered));
                     long sent = conn.sentNanos != 0 ? conn.sentNanos : conn.activeNanos;
                     request.recordValue(micros(sent - conn.activeNanos));
                     answer.recordValue(micros(conn.openedNanos - sent));
@@ -82,6 +89,7 @@ public final class ConnectScenario {
                     }
                 }
             };
+            long[] listenBefore = Sys.listenOverflowsAndDrops();
             run.watchServer();
             run.progress(() -> String.format("open=%d failed=%d", opened.get(), failed[0]));
             long start = System.nanoTime();
@@ -97,10 +105,16 @@ public final class ConnectScenario {
             run.result.put("read_after_open", readAfterOpen);
             run.result.put("frames_read", framesRead.sum());
             Map<String, Object> phases = new LinkedHashMap<>();
+            phases.put("queue", percentiles(queue.getIntervalHistogram()));
             phases.put("tcp", percentiles(tcp.getIntervalHistogram()));
             phases.put("request", percentiles(request.getIntervalHistogram()));
             phases.put("answer", percentiles(answer.getIntervalHistogram()));
             run.result.put("phases_us", phases);
+            long[] listenAfter = Sys.listenOverflowsAndDrops();
+            if (listenBefore != null && listenAfter != null) {
+                run.result.put("listen_overflows", listenAfter[0] - listenBefore[0]);
+                run.result.put("listen_drops", listenAfter[1] - listenBefore[1]);
+            }
             run.result.put("opened", opened.get());
             run.result.put("failed", failed[0]);
             run.result.put("failures", reasons);

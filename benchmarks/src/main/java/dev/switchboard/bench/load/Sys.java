@@ -51,6 +51,36 @@ public final class Sys {
         return -1;
     }
 
+    /**
+     * The kernel's {@code TcpExt ListenOverflows} and {@code ListenDrops} counters ({@code /proc/net/netstat}, this
+     * network namespace): SYNs or handshakes dropped because an accept queue was full. {@code null} if unreadable.
+     */
+    public static long[] listenOverflowsAndDrops() {
+        try {
+            java.util.List<String> lines = Files.readAllLines(Path.of("/proc/net/netstat"));
+            for (int i = 0; i + 1 < lines.size(); i += 2) {
+                String[] names = lines.get(i).split(" ");
+                String[] values = lines.get(i + 1).split(" ");
+                if (!names[0].equals("TcpExt:") || names.length != values.length) {
+                    continue;
+                }
+                long overflows = -1;
+                long drops = -1;
+                for (int k = 1; k < names.length; k++) {
+                    if (names[k].equals("ListenOverflows")) {
+                        overflows = Long.parseLong(values[k]);
+                    } else if (names[k].equals("ListenDrops")) {
+                        drops = Long.parseLong(values[k]);
+                    }
+                }
+                return overflows < 0 || drops < 0 ? null : new long[] {overflows, drops};
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or another format
+        }
+        return null;
+    }
+
     /** The 1, 5 and 15 minute load averages. */
     public static String loadAverage() {
         try {

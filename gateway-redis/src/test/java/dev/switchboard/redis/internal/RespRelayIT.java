@@ -29,7 +29,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The direct relay against a real Redis: what it publishes arrives in order and each publish is answered; a
  * message over the size limit is skipped; a password is sent; and the faults it claims to survive, injected:
  * Redis frozen (its pending publishes stay bounded and are reported, never lost silently) and Redis restarted
- * (it subscribes again by itself).
+ * (it subscribes again by itself). Where no real Redis can be made to misbehave, a server socket of the test's
+ * stands in: one that never answers, and a fake that answers the set-up and then sends an error.
  */
 class RespRelayIT {
 
@@ -398,6 +399,9 @@ class RespRelayIT {
                     }
                     out.write(b.toString().getBytes(StandardCharsets.US_ASCII));
                     return true;
+                }
+                if (!name.equals("CLIENT") && !name.equals("AUTH")) {
+                    throw new AssertionError("the fake knows no set-up command " + cmd);
                 }
                 out.write("+OK\r\n".getBytes(StandardCharsets.US_ASCII));
                 if (name.equals("CLIENT") && cmd.get(2).equals("switchboard-publisher")) {
