@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
@@ -53,11 +54,11 @@ public final class ConnectScenario {
         int[] failed = {0};
         Map<String, Integer> reasons = new TreeMap<>();
         AtomicLong lastOpen = new AtomicLong();
-        java.util.concurrent.atomic.LongAdder framesRead = new java.util.concurrent.atomic.LongAdder();
-        Recorder queue = new Recorder(3_600_000_000L, 3);
-        Recorder tcp = new Recorder(3_600_000_000L, 3);
-        Recorder request = new Recorder(3_600_000_000L, 3);
-        Recorder answer = new Recorder(3_600_000_000L, 3);
+        LongAdder framesRead = new LongAdder();
+        Recorder queue = phase();
+        Recorder tcp = phase();
+        Recorder request = phase();
+        Recorder answer = phase();
         try (Run run = c.newRun("connect"); Clients clients = new Clients(c.url, c.threads, c.sources)) {
             Conn.Listener l = new Conn.Listener() {
                 @Override
@@ -121,6 +122,11 @@ public final class ConnectScenario {
             run.result.put("handshakes_per_s", Math.round(opened.get() / ((end - start) / 1e9)));
             return run.finish();
         }
+    }
+
+    /** A phase's recorder: microseconds, up to an hour, 3 significant digits (as the run's own). */
+    private static Recorder phase() {
+        return new Recorder(3_600_000_000L, 3);
     }
 
     private static long micros(long nanos) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /** What the machine says about processes: CPU time, resident memory, load average (Linux /proc). */
 public final class Sys {
@@ -57,7 +58,7 @@ public final class Sys {
      */
     public static long[] listenOverflowsAndDrops() {
         try {
-            java.util.List<String> lines = Files.readAllLines(Path.of("/proc/net/netstat"));
+            List<String> lines = Files.readAllLines(Path.of("/proc/net/netstat"));
             for (int i = 0; i + 1 < lines.size(); i += 2) {
                 String[] names = lines.get(i).split(" ");
                 String[] values = lines.get(i + 1).split(" ");
