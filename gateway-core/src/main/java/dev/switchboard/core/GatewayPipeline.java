@@ -8,7 +8,7 @@ package dev.switchboard.core;
  * <pre>
  *  standalone, before the upgrade:   [ssl] → httpCodec → handshake → publicHttp
  *  after the upgrade:                [ssl] → flushConsolidation → wsencoder/wsdecoder → wsProtocol
- *                                          → jsonCodec → rateLimit → dispatcher
+ *                                          → jsonCodec → dispatcher
  *  embedded:                         host's codec → handshake → host's handlers (other paths)
  * </pre>
  *
@@ -48,13 +48,13 @@ public final class GatewayPipeline {
      */
     public static final String WS_PROTOCOL = "wsProtocol";
     /**
-     * Text frames to parsed requests; binary frames, bad JSON and bad UTF-8 answered here. It passes each
-     * request on as a {@code dev.switchboard.core.spi.Request} (body and session); {@code rateLimit} and {@code
-     * dispatcher} also take a bare Jackson {@code ObjectNode} body from a handler put in front of them.
+     * Text frames to parsed requests, within the connection's rate limit (a token bucket per connection: every
+     * text message takes a token); binary frames, bad JSON, bad UTF-8 and messages over the limit are answered
+     * here. It passes each request on as a {@code dev.switchboard.core.spi.Request} (body and session); {@code
+     * dispatcher} also takes a bare Jackson {@code ObjectNode} body from a handler put in front of it (not rate
+     * limited: the host's own).
      */
     public static final String JSON_CODEC = "jsonCodec";
-    /** Per-connection token bucket. */
-    public static final String RATE_LIMIT = "rateLimit";
     /** Routes requests to handlers; registers the session; writes replies. */
     public static final String DISPATCHER = "dispatcher";
 

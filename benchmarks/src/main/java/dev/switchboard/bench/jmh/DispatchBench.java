@@ -9,7 +9,6 @@ import dev.switchboard.core.internal.codec.JsonCodec;
 import dev.switchboard.core.internal.codec.Replies;
 import dev.switchboard.core.internal.dispatch.BuiltinHandlers;
 import dev.switchboard.core.internal.dispatch.Dispatcher;
-import dev.switchboard.core.internal.dispatch.RateLimitHandler;
 import dev.switchboard.core.internal.session.PresenceTracker;
 import dev.switchboard.core.internal.session.Session;
 import dev.switchboard.core.internal.session.SessionListeners;
@@ -39,7 +38,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One request from text frame to reply frame: {@code JsonCodec} → {@code RateLimitHandler} → {@code Dispatcher}
+ * One request from text frame to reply frame: {@code JsonCodec} (with the rate limit) → {@code Dispatcher}
  * → built-in handler → {@code Replies} (envelope), on a {@link BenchChannel} whose head discards the reply.
  * This is the gateway's share of a request; WebSocket frame decoding and the socket are not included.
  */
@@ -75,8 +74,7 @@ public class DispatchBench {
                 options.rateLimitBurst()));
         ChannelPipeline p = channel.pipeline();
         p.addLast("discard", sink);
-        p.addLast("jsonCodec", new JsonCodec(metrics));
-        p.addLast("rateLimit", new RateLimitHandler(options, metrics));
+        p.addLast("jsonCodec", new JsonCodec(options, metrics));
         p.addLast("dispatcher", dispatcher);
         ping = frame("{\"handler\":\"ping\"}");
         pingWithId = frame("{\"handler\":\"ping\",\"id\":17}");

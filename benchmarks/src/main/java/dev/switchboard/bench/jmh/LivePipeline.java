@@ -9,7 +9,6 @@ import dev.switchboard.core.internal.codec.JsonCodec;
 import dev.switchboard.core.internal.codec.ServerFrameDecoder;
 import dev.switchboard.core.internal.dispatch.BuiltinHandlers;
 import dev.switchboard.core.internal.dispatch.Dispatcher;
-import dev.switchboard.core.internal.dispatch.RateLimitHandler;
 import dev.switchboard.core.internal.session.SessionListeners;
 import dev.switchboard.core.internal.session.SessionRegistry;
 import io.netty.channel.Channel;
@@ -36,7 +35,6 @@ final class LivePipeline {
     /** The gateway's shared handlers, created once as the gateway does. */
     static final class Shared {
         final JsonCodec jsonCodec;
-        final RateLimitHandler rateLimit;
         final Dispatcher dispatcher;
         final GatewayOptions options;
 
@@ -47,8 +45,7 @@ final class LivePipeline {
         Shared(GatewayMetrics metrics, SessionRegistry registry, GatewayOptions options) {
             this.options = options;
             SessionListeners listeners = new SessionListeners(List.of());
-            jsonCodec = new JsonCodec(metrics);
-            rateLimit = new RateLimitHandler(options, metrics);
+            jsonCodec = new JsonCodec(options, metrics);
             dispatcher = new Dispatcher(new HashMap<>(new BuiltinHandlers(options, registry, Map.of(), null, d -> { },
                     listeners).all()), registry, metrics, () -> Presence.EMPTY, 10_000, listeners);
         }
@@ -72,7 +69,6 @@ final class LivePipeline {
         p.addLast(GatewayPipeline.WS_PROTOCOL, GatewayChannels.protocolHandler(shared.options));
         p.remove(NETTY_HANDSHAKER);
         p.addLast(GatewayPipeline.JSON_CODEC, shared.jsonCodec);
-        p.addLast(GatewayPipeline.RATE_LIMIT, shared.rateLimit);
         p.addLast(GatewayPipeline.DISPATCHER, shared.dispatcher);
     }
 }

@@ -6,7 +6,6 @@ import com.codahale.metrics.Timer;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -25,8 +24,8 @@ public final class DispatchTimer extends Timer {
     private static final long MAX_TICKS = TimeUnit.HOURS.toNanos(1) / TICK;
 
     private final HdrReservoir durations = new HdrReservoir();
-    /** Every request counted, timed or not. */
-    private final LongAdder count = new LongAdder();
+    /** Every request counted, timed or not (on the loops: a plain add in the loop's own cell). */
+    private final LoopCounter count = new LoopCounter();
     private final LongSupplier clock;
     private final long start;
     // Rates, guarded by this.
@@ -49,7 +48,7 @@ public final class DispatchTimer extends Timer {
     @Override
     public void update(long duration, TimeUnit unit) {
         if (duration >= 0) {
-            count.increment();
+            count.inc();
             durations.update(unit.toNanos(duration));
         }
     }
@@ -63,7 +62,7 @@ public final class DispatchTimer extends Timer {
      * outweigh the sampled fast ones.
      */
     public void updateSampled(long nanos) {
-        count.increment();
+        count.inc();
         if (nanos >= 0) {
             durations.update(nanos, SAMPLE_ONE_IN);
         }
@@ -71,7 +70,7 @@ public final class DispatchTimer extends Timer {
 
     /** Counts a synchronous answer that was not timed (see {@link #updateSampled}). */
     public void countUntimed() {
-        count.increment();
+        count.inc();
     }
 
     /** One synchronous dispatch in this many is timed (a power of two). */
@@ -112,7 +111,7 @@ public final class DispatchTimer extends Timer {
 
     @Override
     public long getCount() {
-        return count.sum();
+        return count.getCount();
     }
 
     @Override

@@ -6,7 +6,6 @@ import static dev.switchboard.core.GatewayPipeline.HANDSHAKE;
 import static dev.switchboard.core.GatewayPipeline.HTTP_CODEC;
 import static dev.switchboard.core.GatewayPipeline.JSON_CODEC;
 import static dev.switchboard.core.GatewayPipeline.PUBLIC_HTTP;
-import static dev.switchboard.core.GatewayPipeline.RATE_LIMIT;
 import static dev.switchboard.core.GatewayPipeline.SSL;
 import static dev.switchboard.core.GatewayPipeline.WS_PROTOCOL;
 
@@ -14,7 +13,6 @@ import dev.switchboard.core.GatewayOptions;
 import dev.switchboard.core.internal.codec.JsonCodec;
 import dev.switchboard.core.internal.codec.ServerFrameDecoder;
 import dev.switchboard.core.internal.dispatch.Dispatcher;
-import dev.switchboard.core.internal.dispatch.RateLimitHandler;
 import dev.switchboard.core.internal.handshake.AddressMatcher;
 import dev.switchboard.core.internal.handshake.ConnectionLimiter;
 import dev.switchboard.core.internal.handshake.HandshakeContext;
@@ -55,7 +53,6 @@ public final class GatewayChannels implements HandshakeContext.Upgrader {
     private final GatewayOptions options;
     private final HandshakeContext handshake;
     private final JsonCodec jsonCodec;
-    private final RateLimitHandler rateLimit;
     private final Dispatcher dispatcher;
     private final WebSocketServerProtocolConfig wsConfig;
     private final WriteBufferWaterMark waterMark;
@@ -65,8 +62,7 @@ public final class GatewayChannels implements HandshakeContext.Upgrader {
         this.options = options;
         this.handshake = new HandshakeContext(options, new OriginPolicy(options.allowedOrigins()),
                 new AddressMatcher(options.trustedProxies()), limiter, authenticator, metrics, closing, this);
-        this.jsonCodec = new JsonCodec(metrics);
-        this.rateLimit = new RateLimitHandler(options, metrics);
+        this.jsonCodec = new JsonCodec(options, metrics);
         this.dispatcher = dispatcher;
         this.waterMark = new WriteBufferWaterMark(options.writeBufferLowWaterMark(), options.writeBufferHighWaterMark());
         this.wsConfig = wsConfig(options);
@@ -135,8 +131,7 @@ public final class GatewayChannels implements HandshakeContext.Upgrader {
         }
         p.addAfter(after, WS_PROTOCOL, new ProtocolHandler(wsConfig, options.maxFrameSize()));
         p.addAfter(WS_PROTOCOL, JSON_CODEC, jsonCodec);
-        p.addAfter(JSON_CODEC, RATE_LIMIT, rateLimit);
-        p.addAfter(RATE_LIMIT, DISPATCHER, dispatcher);
+        p.addAfter(JSON_CODEC, DISPATCHER, dispatcher);
     }
 
     /**

@@ -18,7 +18,10 @@ public final class GatewayMetrics {
 
     private final MetricRegistry registry;
     public final Meter handshakesAccepted;
-    /** Counters, not meters: counted per message on the loops, where a meter also reads the clock. */
+    /**
+     * Counted per message on the loops: counters, not meters (a meter also reads the clock), and
+     * {@link LoopCounter}s, whose increment is a plain add in the loop's own cell.
+     */
     public final Counter messagesIn;
     public final Counter messagesOut;
     public final Meter deliveries;
@@ -33,8 +36,8 @@ public final class GatewayMetrics {
     public GatewayMetrics(MetricRegistry registry) {
         this.registry = registry;
         handshakesAccepted = registry.meter(PREFIX + "handshakes.accepted");
-        messagesIn = registry.counter(PREFIX + "messages.in");
-        messagesOut = registry.counter(PREFIX + "messages.out");
+        messagesIn = registry.counter(PREFIX + "messages.in", LoopCounter::new);
+        messagesOut = registry.counter(PREFIX + "messages.out", LoopCounter::new);
         deliveries = registry.meter(PREFIX + "deliveries");
         drops = registry.counter(PREFIX + "drops");
         slowConsumerClosed = registry.counter(PREFIX + "slow_consumer.closed");

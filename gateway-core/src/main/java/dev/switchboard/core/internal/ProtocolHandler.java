@@ -157,7 +157,7 @@ final class ProtocolHandler extends WebSocketServerProtocolHandler {
     }
 
     private TextWebSocketFrame textFrame(ByteBuf content) {
-        return session != null ? new SessionTextFrame(true, joiningRsv, content, session)
+        return session != null ? new SessionTextFrame(true, joiningRsv, content, session, System.nanoTime())
                 : new TextWebSocketFrame(true, joiningRsv, content);
     }
 

@@ -1,6 +1,7 @@
 package dev.switchboard.core.internal.codec;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.core.GatewayOptions;
 import dev.switchboard.core.internal.GatewayMetrics;
 import dev.switchboard.core.internal.delivery.Closer;
 import dev.switchboard.core.internal.session.Session;
@@ -23,21 +24,29 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Turns text frames into {@link Request}s (a body {@link ObjectNode} with a textual {@code handler}, and the
- * connection's session, looked up once here for the handlers behind; the arrival time is noted in the session
- * with the one clock read of the request), parsed by
- * {@link RequestParser} (the tree Jackson would build, in one pass, checking UTF-8 on the way: Netty's
- * separate {@code Utf8FrameValidator} is off). A text frame that is not UTF-8 closes the connection with 1007. Malformed JSON,
- * a non-object or a missing {@code handler} is answered with an {@code error} frame and the connection lives
- * on; a binary frame closes it with 1003 (DESIGN §2). Stateless and shared.
+ * connection's session, which the frame carries), parsed by {@link RequestParser} (the tree Jackson would build,
+ * in one pass, checking UTF-8 on the way: Netty's separate {@code Utf8FrameValidator} is off), and applies the
+ * connection's rate limit: a token bucket whose state lives in the {@link Session}. Every text message takes a
+ * token, a malformed one too; one over the limit is answered with {@code rate_limited}, and after
+ * {@code rateLimitStrikes} of them in a row the connection is closed with 1008 (policy violation). The clock
+ * reading for both the bucket and the dispatch timer is the frame's: the frame decoder reads the clock once per
+ * socket read, not once per message ({@link SessionTextFrame#receivedAt}), and the session holds it while the
+ * handlers behind run ({@link Session#arrivedAt}).
+ *
+ * <p>A text frame that is not UTF-8 closes the connection with 1007. Malformed JSON, a non-object or a missing
+ * {@code handler} is answered with an {@code error} frame and the connection lives on; a binary frame closes
+ * it with 1003 (DESIGN §2). Stateless and shared.
  */
 @Sharable
 public final class JsonCodec extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(JsonCodec.class);
 
+    private final GatewayOptions options;
     private final GatewayMetrics metrics;
 
-    public JsonCodec(GatewayMetrics metrics) {
+    public JsonCodec(GatewayOptions options, GatewayMetrics metrics) {
+        this.options = options;
         this.metrics = metrics;
     }
 
@@ -49,30 +58,7 @@ public final class JsonCodec extends ChannelInboundHandlerAdapter {
         }
         try {
             if (frame instanceof TextWebSocketFrame) {
-                metrics.messagesIn.inc();
-                ObjectNode request = parse(frame.content());
-                if (request == null) {
-                    metrics.errors.inc();
-                    if (!ByteBufUtil.isText(frame.content(), StandardCharsets.UTF_8)) {
-                        // RFC 6455 §8.1: a text message that is not UTF-8 fails the connection, 1007.
-                        Closer.close(ctx.channel(), 1007, "invalid UTF-8");
-                        return;
-                    }
-                    Replies.error(ctx.channel(), null, "bad_request", "expected a JSON object with a \"handler\"");
-                    return;
-                }
-                Session s = frame instanceof SessionTextFrame st ? st.session() : Session.of(ctx.channel());
-                if (s == null) {
-                    ctx.fireChannelRead(request); // not a gateway connection (a test, a host's own pipeline)
-                    return;
-                }
-                Request r = new Request(request, s);
-                s.received(r, System.nanoTime());
-                try {
-                    ctx.fireChannelRead(r);
-                } finally {
-                    s.received(null, 0); // the handlers behind have read it; keep no request alive
-                }
+                text(ctx, frame);
             } else if (frame instanceof BinaryWebSocketFrame) {
                 metrics.errors.inc();
                 Closer.close(ctx.channel(), 1003, "binary frames are not supported");
@@ -81,6 +67,63 @@ public final class JsonCodec extends ChannelInboundHandlerAdapter {
             }
         } finally {
             ReferenceCountUtil.release(frame);
+        }
+    }
+
+    private void text(ChannelHandlerContext ctx, WebSocketFrame frame) {
+        metrics.messagesIn.inc();
+        ObjectNode request = parse(frame.content());
+        Session s;
+        long now;
+        if (frame instanceof SessionTextFrame st) {
+            s = st.session();
+            now = st.receivedAt();
+        } else {
+            s = Session.of(ctx.channel());
+            now = s != null ? System.nanoTime() : 0;
+        }
+        if (s != null) {
+            // Every text message takes a token, a malformed one too: a flood of bad JSON is limited as well.
+            int strikes = s.tryAcquire(now, options.rateLimitPerSecond(), options.rateLimitBurst());
+            if (strikes != 0) {
+                limited(ctx, s, request, strikes);
+                return;
+            }
+        }
+        if (request == null) {
+            metrics.errors.inc();
+            if (!ByteBufUtil.isText(frame.content(), StandardCharsets.UTF_8)) {
+                // RFC 6455 §8.1: a text message that is not UTF-8 fails the connection, 1007.
+                Closer.close(ctx.channel(), 1007, "invalid UTF-8");
+                return;
+            }
+            Replies.error(ctx.channel(), null, "bad_request", "expected a JSON object with a \"handler\"");
+            return;
+        }
+        if (s == null) {
+            ctx.fireChannelRead(request); // not a gateway connection (a test, a host's own pipeline)
+            return;
+        }
+        s.arriving(now);
+        try {
+            ctx.fireChannelRead(new Request(request, s));
+        } finally {
+            s.arrived(); // the handlers behind have read the time; the next request brings its own
+        }
+    }
+
+    /**
+     * Answers a message over the rate limit with {@code rate_limited} (carrying its {@code id}, when it has one),
+     * or, past {@code rateLimitStrikes} of them in a row, closes the connection with 1008 (policy violation).
+     */
+    private void limited(ChannelHandlerContext ctx, Session s, ObjectNode request, int strikes) {
+        metrics.rateLimited.inc();
+        if (strikes > options.rateLimitStrikes()) {
+            log.debug("[{}] rate limit exceeded {} times in a row, closing with 1008", ctx.channel().id(), strikes);
+            Closer.close(ctx.channel(), 1008, "rate limit exceeded");
+        } else if (!s.isClosing()) {
+            Replies.error(ctx.channel(), request != null ? request.get("id") : null, "rate_limited",
+                    "more than " + options.rateLimitPerSecond() + " messages per second");
         }
     }
 

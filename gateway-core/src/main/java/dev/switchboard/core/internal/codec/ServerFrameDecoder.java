@@ -57,6 +57,8 @@ public final class ServerFrameDecoder extends ByteToMessageDecoder implements We
 
     /** The connection's session, put on its text frames ({@link SessionTextFrame}); {@code null} outside the gateway. */
     private final Session session;
+    /** The clock at the start of the current socket read (only with a session). */
+    private long readAt;
 
     public ServerFrameDecoder(long maxFramePayloadLength) {
         this(maxFramePayloadLength, null);
@@ -65,6 +67,19 @@ public final class ServerFrameDecoder extends ByteToMessageDecoder implements We
     public ServerFrameDecoder(long maxFramePayloadLength, Session session) {
         this.maxFramePayloadLength = maxFramePayloadLength;
         this.session = session;
+    }
+
+    /**
+     * Reads the clock once per socket read, for the text frames decoded from it ({@link SessionTextFrame#receivedAt}):
+     * the rate limit and the dispatch timer need a reading per request, and a read brings several when a
+     * client sends them in a burst.
+     */
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (session != null) {
+            readAt = System.nanoTime();
+        }
+        super.channelRead(ctx, msg);
     }
 
     @Override
@@ -181,7 +196,8 @@ public final class ServerFrameDecoder extends ByteToMessageDecoder implements We
     }
 
     private TextWebSocketFrame textFrame(boolean fin, ByteBuf payload) {
-        return session != null ? new SessionTextFrame(fin, 0, payload, session) : new TextWebSocketFrame(fin, 0, payload);
+        return session != null ? new SessionTextFrame(fin, 0, payload, session, readAt)
+                : new TextWebSocketFrame(fin, 0, payload);
     }
 
     /** XORs {@code b[from, from + n)} with the masking key, eight bytes at a time (RFC 6455 §5.3). */

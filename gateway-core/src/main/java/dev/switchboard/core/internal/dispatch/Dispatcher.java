@@ -124,7 +124,7 @@ public final class Dispatcher extends ChannelInboundHandlerAdapter {
         if (s.isClosing()) {
             return;
         }
-        long start = s.receivedAt(request); // from the request's arrival: jsonCodec's clock read, after the parse
+        long start = s.arrivedAt(); // from the request's arrival: its socket read's clock reading
         String name = request.handler();
         Route route = routes.get(name);
         if (route == null) {

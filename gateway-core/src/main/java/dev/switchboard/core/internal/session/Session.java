@@ -38,8 +38,8 @@ public final class Session implements SessionInfo {
     private int drops;
     private int idleTicks;
     private boolean heard = true; // the upgrade request
-    private Object receivedRequest;
-    private long receivedAt;
+    private static final long NOT_ARRIVING = Long.MIN_VALUE;
+    private long arrivedAt = NOT_ARRIVING;
     private boolean closing;
     private ChannelHandlerContext wire;
     /** The wire context's handler when it is an outbound one (the flush consolidation handler): replies flush through it. */
@@ -189,24 +189,27 @@ public final class Session implements SessionInfo {
     }
 
     /**
-     * Notes when {@code request} arrived: {@code jsonCodec} reads the clock once per request, and the rate
-     * limiter and the dispatch timer use that reading while it passes the request on ({@code null} afterwards,
-     * so that no request stays referenced). Loop only.
+     * Notes when the request {@code jsonCodec} is passing on arrived (its frame's clock reading), for the
+     * dispatch timer behind it; {@link #arrived} clears it once the handlers have run. A time, not a reference
+     * to the request: storing a new object in a long-lived one costs a garbage collector's write barrier on
+     * every request. Loop only.
      */
-    public void received(Object request, long nanoTime) {
-        receivedRequest = request;
-        receivedAt = nanoTime;
+    public void arriving(long nanoTime) {
+        arrivedAt = nanoTime;
+    }
+
+    /** Clears the {@link #arriving} time: the request has been handled or passed on. */
+    public void arrived() {
+        arrivedAt = NOT_ARRIVING;
     }
 
     /**
-     * The {@link #received} time of {@code request}; a new clock reading when {@code request} is not the one
-     * noted last (a request that reached the handlers some other way).
+     * The {@link #arriving} time of the request being passed on, or a new clock reading when there is none (a
+     * request that reached the handlers some other way, such as later from a host's handler).
      */
-    public long receivedAt(Object request) {
-        if (request != receivedRequest) {
-            received(request, System.nanoTime());
-        }
-        return receivedAt;
+    public long arrivedAt() {
+        long t = arrivedAt;
+        return t != NOT_ARRIVING ? t : System.nanoTime();
     }
 
     /** Notes that a frame (of any kind) arrived from the peer. */

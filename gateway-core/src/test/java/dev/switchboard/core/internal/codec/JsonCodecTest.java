@@ -5,7 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.codahale.metrics.MetricRegistry;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.core.GatewayOptions;
 import dev.switchboard.core.internal.GatewayMetrics;
+import dev.switchboard.core.internal.session.Session;
+import dev.switchboard.core.spi.Request;
+import java.util.List;
+import java.util.Map;
 import dev.switchboard.core.testing.FrameReader;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -17,11 +22,12 @@ import org.junit.jupiter.api.Test;
 
 class JsonCodecTest {
 
+    static final GatewayOptions OPTIONS = GatewayOptions.builder().build();
     final GatewayMetrics metrics = new GatewayMetrics(new MetricRegistry());
 
     @Test
     void textFrameBecomesARequest() {
-        EmbeddedChannel ch = new EmbeddedChannel(new JsonCodec(metrics));
+        EmbeddedChannel ch = new EmbeddedChannel(new JsonCodec(OPTIONS, metrics));
         ch.writeInbound(new TextWebSocketFrame("{\"handler\":\"ping\",\"id\":1}"));
         ObjectNode request = ch.readInbound();
         assertThat(request.path("handler").asText()).isEqualTo("ping");
@@ -32,40 +38,97 @@ class JsonCodecTest {
     @Test
     void onAGatewayConnectionTheRequestCarriesItsSessionAndArrivalTime() {
         long[] seen = new long[1];
-        EmbeddedChannel ch = new EmbeddedChannel(new JsonCodec(metrics), new io.netty.channel.ChannelInboundHandlerAdapter() {
+        EmbeddedChannel ch = new EmbeddedChannel(new JsonCodec(OPTIONS, metrics), new io.netty.channel.ChannelInboundHandlerAdapter() {
             @Override
             public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
-                seen[0] = dev.switchboard.core.internal.session.Session.of(ctx.channel()).receivedAt(msg);
+                seen[0] = Session.of(ctx.channel()).arrivedAt();
                 ctx.fireChannelRead(msg);
             }
         });
-        dev.switchboard.core.internal.session.Session s = new dev.switchboard.core.internal.session.Session(
-                ch, "i-1", "u1", null, "127.0.0.1", java.util.Map.of(), 10);
-        ch.attr(dev.switchboard.core.internal.session.Session.KEY).set(s);
+        Session s = new Session(ch, "i-1", "u1", null, "127.0.0.1", Map.of(), 10);
+        ch.attr(Session.KEY).set(s);
         long before = System.nanoTime();
         ch.writeInbound(new TextWebSocketFrame("{\"handler\":\"ping\",\"id\":3}"));
         long after = System.nanoTime();
-        dev.switchboard.core.spi.Request r = ch.readInbound();
+        Request r = ch.readInbound();
         assertThat(r.session()).isSameAs(s);
         assertThat(r.handler()).isEqualTo("ping");
         assertThat(r.id().asInt()).isEqualTo(3);
-        assertThat(seen[0]).isBetween(before, after); // noted by jsonCodec for the handlers behind it
-        long later = s.receivedAt(r); // once it has passed, the session no longer holds it: a fresh reading
+        assertThat(seen[0]).isBetween(before, after); // a plain frame: jsonCodec read the clock
+        long later = s.arrivedAt(); // once it has passed, the session no longer holds it: a fresh reading
         assertThat(later).isGreaterThanOrEqualTo(after);
         assertFalse(ch.finish());
     }
 
     @Test
-    void aFrameThatCarriesItsSessionIsNotLookedUpInTheChannel() {
-        EmbeddedChannel ch = new EmbeddedChannel(new JsonCodec(metrics));
-        dev.switchboard.core.internal.session.Session s = new dev.switchboard.core.internal.session.Session(
-                ch, "i-2", "u2", null, "127.0.0.1", java.util.Map.of(), 10);
+    void aFrameThatCarriesItsSessionIsNotLookedUpInTheChannelAndBringsItsArrivalTime() {
+        long[] seen = new long[1];
+        EmbeddedChannel ch = new EmbeddedChannel(new JsonCodec(OPTIONS, metrics), new io.netty.channel.ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                seen[0] = ((Session) ((Request) msg).session()).arrivedAt();
+                ctx.fireChannelRead(msg);
+            }
+        });
+        Session s = new Session(ch, "i-2", "u2", null, "127.0.0.1", Map.of(), 10);
+        long readAt = System.nanoTime() - 5_000_000; // the socket read's clock reading, 5 ms ago
         // No session attribute on the channel: without the frame's, the codec would pass a bare body on.
         ch.writeInbound(new SessionTextFrame(true, 0, Unpooled.copiedBuffer("{\"handler\":\"ping\"}",
-                java.nio.charset.StandardCharsets.UTF_8), s));
-        dev.switchboard.core.spi.Request r = ch.readInbound();
+                java.nio.charset.StandardCharsets.UTF_8), s, readAt));
+        Request r = ch.readInbound();
         assertThat(r.session()).isSameAs(s);
         assertThat(r.handler()).isEqualTo("ping");
+        assertThat(seen[0]).as("the frame's reading, not a new one").isEqualTo(readAt);
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void overTheRateLimitRequestsAreAnsweredThenTheConnectionIsClosed1008() {
+        GatewayOptions o = GatewayOptions.builder().rateLimitPerSecond(1).rateLimitBurst(2).rateLimitStrikes(2).build();
+        EmbeddedChannel ch = new EmbeddedChannel(new JsonCodec(o, metrics));
+        ch.attr(Session.KEY).set(new Session(ch, "i-1", null, null, "127.0.0.1", Map.of(), o.rateLimitBurst()));
+        for (int i = 0; i < 5; i++) {
+            ch.writeInbound(new TextWebSocketFrame("{\"handler\":\"ping\",\"id\":" + i + "}"));
+        }
+        assertThat(((Request) ch.readInbound()).id().asInt()).isZero();
+        assertThat(((Request) ch.readInbound()).id().asInt()).isEqualTo(1);
+        assertThat((Object) ch.readInbound()).isNull();
+        List<String> out = FrameReader.texts(ch);
+        assertThat(out).hasSize(3);
+        assertThat(out.get(0)).contains("\"id\":2").contains("rate_limited");
+        assertThat(out.get(1)).contains("\"id\":3").contains("rate_limited");
+        assertThat(out.get(2)).isEqualTo("close:1008");
+        assertThat(metrics.rateLimited.getCount()).isEqualTo(3);
+        ch.runPendingTasks();
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void aFloodOfMalformedMessagesIsRateLimitedToo() {
+        GatewayOptions o = GatewayOptions.builder().rateLimitPerSecond(1).rateLimitBurst(2).rateLimitStrikes(2).build();
+        EmbeddedChannel ch = new EmbeddedChannel(new JsonCodec(o, metrics));
+        ch.attr(Session.KEY).set(new Session(ch, "i-1", null, null, "127.0.0.1", Map.of(), o.rateLimitBurst()));
+        for (int i = 0; i < 5; i++) {
+            ch.writeInbound(new TextWebSocketFrame("{\"handler\":"));
+        }
+        assertThat((Object) ch.readInbound()).isNull();
+        List<String> out = FrameReader.texts(ch);
+        assertThat(out).hasSize(5);
+        assertThat(out.subList(0, 2)).allSatisfy(t -> assertThat(t).contains("\"code\":\"bad_request\""));
+        assertThat(out.subList(2, 4)).allSatisfy(t -> assertThat(t).doesNotContain("\"id\"").contains("rate_limited"));
+        assertThat(out.get(4)).isEqualTo("close:1008");
+        ch.runPendingTasks();
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void bucketRefillsOverTime() {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        Session s = new Session(ch, "i", null, null, "127.0.0.1", Map.of(), 1);
+        long t = System.nanoTime();
+        assertThat(s.tryAcquire(t, 10, 1)).isZero();
+        assertThat(s.tryAcquire(t, 10, 1)).isEqualTo(1);
+        assertThat(s.tryAcquire(t + 100_000_000L, 10, 1)).isZero(); // 100 ms at 10/s is one token
         assertFalse(ch.finish());
     }
 
@@ -99,7 +162,7 @@ class JsonCodecTest {
 
     @Test
     void badJsonIsAnsweredAndNothingGoesOn() {
-        EmbeddedChannel ch = new EmbeddedChannel(new JsonCodec(metrics));
+        EmbeddedChannel ch = new EmbeddedChannel(new JsonCodec(OPTIONS, metrics));
         ch.writeInbound(new TextWebSocketFrame("{\"handler\":"));
         ch.writeInbound(new TextWebSocketFrame("{\"no\":\"handler\"}"));
         assertThat((Object) ch.readInbound()).isNull();
@@ -110,7 +173,7 @@ class JsonCodecTest {
 
     @Test
     void textThatIsNotUtf8Closes1007AndNonAsciiTextPasses() {
-        EmbeddedChannel ch = new EmbeddedChannel(new JsonCodec(metrics));
+        EmbeddedChannel ch = new EmbeddedChannel(new JsonCodec(OPTIONS, metrics));
         ch.writeInbound(new TextWebSocketFrame(Unpooled.copiedBuffer("{\"handler\":\"ping\",\"n\":\"é€😀\"}",
                 java.nio.charset.StandardCharsets.UTF_8)));
         ObjectNode request = ch.readInbound();
@@ -126,7 +189,7 @@ class JsonCodecTest {
 
     @Test
     void badJsonOutsideStringsThatIsNotUtf8Closes1007Too() {
-        EmbeddedChannel ch = new EmbeddedChannel(new JsonCodec(metrics));
+        EmbeddedChannel ch = new EmbeddedChannel(new JsonCodec(OPTIONS, metrics));
         ch.writeInbound(new TextWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {'{', (byte) 0xFF, '}'})));
         assertThat(FrameReader.texts(ch)).containsExactly("close:1007");
         ch.runPendingTasks();
@@ -135,7 +198,7 @@ class JsonCodecTest {
 
     @Test
     void binaryFrameCloses1003AndPongsAreSwallowed() {
-        EmbeddedChannel ch = new EmbeddedChannel(new JsonCodec(metrics));
+        EmbeddedChannel ch = new EmbeddedChannel(new JsonCodec(OPTIONS, metrics));
         ch.writeInbound(new PongWebSocketFrame());
         ch.writeInbound(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {1})));
         assertThat(FrameReader.texts(ch)).containsExactly("close:1003");
@@ -145,7 +208,7 @@ class JsonCodecTest {
 
     @Test
     void tooLongFragmentedMessageCloses1009() {
-        EmbeddedChannel ch = new EmbeddedChannel(new JsonCodec(metrics));
+        EmbeddedChannel ch = new EmbeddedChannel(new JsonCodec(OPTIONS, metrics));
         ch.pipeline().fireExceptionCaught(new TooLongFrameException("too long"));
         assertThat(FrameReader.texts(ch)).containsExactly("close:1009");
         assertFalse(ch.finish());

@@ -349,6 +349,34 @@ class ServerFrameDecoderTest {
     }
 
     @Test
+    void theTextFramesOfOneReadShareOneClockReadingAndTheNextReadTakesANewOne() throws Exception {
+        Random r = new Random(5);
+        byte[] text = "{\"handler\":\"ping\"}".getBytes(StandardCharsets.US_ASCII);
+        EmbeddedChannel ch = new EmbeddedChannel();
+        dev.switchboard.core.internal.session.Session s = new dev.switchboard.core.internal.session.Session(
+                ch, "c-2", null, null, "127.0.0.1", java.util.Map.of(), 10);
+        ch.pipeline().addLast(new ServerFrameDecoder(MAX, s));
+        byte[] third = frame(r, 0x81, text, true, 0);
+        long before = System.nanoTime();
+        // Two whole frames and the first half of a third in one read; the rest of the third in the next.
+        ch.writeInbound(Unpooled.wrappedBuffer(concat(frame(r, 0x81, text, true, 0), frame(r, 0x81, text, true, 0),
+                java.util.Arrays.copyOf(third, 10))));
+        long between = System.nanoTime();
+        Thread.sleep(2);
+        ch.writeInbound(Unpooled.wrappedBuffer(java.util.Arrays.copyOfRange(third, 10, third.length)));
+        long after = System.nanoTime();
+        SessionTextFrame a = ch.readInbound();
+        SessionTextFrame b = ch.readInbound();
+        SessionTextFrame c = ch.readInbound();
+        assertThat(a.receivedAt()).isBetween(before, between).isEqualTo(b.receivedAt());
+        assertThat(c.receivedAt()).as("complete in the second read").isBetween(between + 2_000_000, after);
+        a.release();
+        b.release();
+        c.release();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
     void aBufferSomeoneElseHoldsIsNotWrittenTo() {
         Random r = new Random(2);
         byte[] text = "{\"handler\":\"ping\"}".getBytes(StandardCharsets.US_ASCII);

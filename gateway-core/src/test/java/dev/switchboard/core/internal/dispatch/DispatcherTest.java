@@ -139,7 +139,7 @@ class DispatcherTest {
         GatewayOptions o = GatewayOptions.builder().rateLimitPerSecond(1).rateLimitBurst(2).rateLimitStrikes(5).build();
         EmbeddedChannel ch = new EmbeddedChannel();
         ch.attr(Session.KEY).set(new Session(ch, "c-1", "u1", null, "127.0.0.1", Map.of(), o.rateLimitBurst()));
-        ch.pipeline().addLast(new dev.switchboard.core.internal.codec.JsonCodec(metrics), new RateLimitHandler(o, metrics),
+        ch.pipeline().addLast(new dev.switchboard.core.internal.codec.JsonCodec(o, metrics),
                 dispatcher());
         for (int i = 1; i <= 3; i++) {
             ch.writeInbound(new io.netty.handler.codec.http.websocketx.TextWebSocketFrame(
@@ -158,7 +158,7 @@ class DispatcherTest {
         GatewayOptions o = GatewayOptions.builder().rateLimitPerSecond(1_000_000).rateLimitBurst(1_000_000).build();
         EmbeddedChannel ch = new EmbeddedChannel();
         ch.attr(Session.KEY).set(new Session(ch, "c-1", "u1", null, "127.0.0.1", Map.of(), o.rateLimitBurst()));
-        ch.pipeline().addLast(new dev.switchboard.core.internal.codec.JsonCodec(metrics), new RateLimitHandler(o, metrics),
+        ch.pipeline().addLast(new dev.switchboard.core.internal.codec.JsonCodec(o, metrics),
                 dispatcher());
         int n = 3200;
         for (int i = 1; i <= n; i++) {
