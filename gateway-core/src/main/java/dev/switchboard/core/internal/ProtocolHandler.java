@@ -20,7 +20,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import java.util.List;
 
 /**
- * Netty's protocol handler ({@code wsProtocol}), with three duties added where it already sees every frame, so
+ * Netty's protocol handler ({@code wsProtocol}), with four duties added where it already sees every frame, so
  * that a message crosses one handler fewer:
  * <ul>
  * <li>it notes every frame the client sends (data, continuation, ping, pong, close) as a sign of life for the
@@ -29,6 +29,8 @@ import java.util.List;
  *     {@code WebSocketFrameAggregator} did this as a handler of its own). Past the limit it fires a
  *     {@link TooLongFrameException}, which {@code jsonCodec} answers with 1009, and discards the rest of the
  *     message. The frame decoder has already refused fragments out of order (1002);</li>
+ * <li>it writes the replies the session has gathered in the current read ({@link Session#startBatch}) before
+ *     anything written through it and before it answers a control frame, so the client gets them in order;</li>
  * <li>it marks the session closing when the client's close frame arrives, and when a close frame is written
  *     through it. Netty answers the client's frame and refuses the writes that pass through it afterwards;
  *     fan-out frames and replies are written below it ({@link Session#attachWire}), and this makes them stop
@@ -92,6 +94,7 @@ final class ProtocolHandler extends WebSocketServerProtocolHandler {
         }
         if (s != null) {
             s.heard();
+            s.writeBatch(); // a control frame may be answered here (pong, close): after the replies before it
         }
         if (frame instanceof ContinuationWebSocketFrame) {
             join(ctx, frame, out);
@@ -123,6 +126,9 @@ final class ProtocolHandler extends WebSocketServerProtocolHandler {
      */
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+        if (session != null) {
+            session.writeBatch(); // the replies gathered so far go before whatever is written through here
+        }
         if (msg instanceof CloseWebSocketFrame && session != null && session.markClosing()) {
             // A closing session gets no pings and no idle close: cut it after the grace, as Closer does (Closer
             // marks the session before its frame gets here, so it is not cut twice).

@@ -49,33 +49,52 @@ public final class Replies {
 
     /**
      * Writes and flushes a {@code reply} carrying {@code value} ({@link Encoded} is written as it is) to {@code s}'s
-     * connection ({@link Session#writeReply}); returns whether it was written (not when the session is closing).
+     * connection: appended to the replies of the current socket read when the session gathers them
+     * ({@link Session#replyBuffer}), else as a frame of its own ({@link Session#writeReply}). Returns whether it
+     * was written (not when the session is closing).
      */
     public static boolean reply(Session s, JsonNode id, Object value) throws JsonProcessingException {
-        Channel ch = s.channel();
-        ByteBuf frame;
-        if (value instanceof Encoded e) {
-            frame = isLong(id) ? Frames.joined(ch.alloc(), REPLY_HEAD, id.longValue(), e.tail)
-                    : frame(ch, REPLY, id, e.json);
-        } else {
-            frame = frame(ch, REPLY, id, MAPPER.writeValueAsBytes(value));
+        if (value instanceof Encoded e && isLong(id)) {
+            long n = id.longValue();
+            ByteBuf batch = s.replyBuffer(Frames.joinedSize(REPLY_HEAD, n, e.tail));
+            if (batch != null) {
+                Frames.writeJoined(batch, REPLY_HEAD, n, e.tail);
+                return true;
+            }
+            return s.writeReply(Frames.joined(s.channel().alloc(), REPLY_HEAD, n, e.tail));
         }
-        return s.writeReply(frame);
+        return write(s, REPLY, id, value instanceof Encoded e ? e.json : MAPPER.writeValueAsBytes(value));
     }
 
     private static boolean isLong(JsonNode id) {
         return id != null && id.isIntegralNumber() && id.canConvertToLong();
     }
 
-    private static ByteBuf frame(Channel ch, byte[] channel, JsonNode id, byte[] json) {
+    /** Writes {@code {"channel":<channel>,"id":<id>,"message":<json>}} to {@code s}, as {@link #reply} does. */
+    private static boolean write(Session s, byte[] channel, JsonNode id, byte[] json) {
         if (isLong(id)) {
             // The JS client's ids are small integers: written as digits, no serializer and no string.
-            return Frames.envelope(ch.alloc(), channel, id.longValue(), json);
+            long n = id.longValue();
+            ByteBuf batch = s.replyBuffer(Frames.envelopeSize(channel, n, json));
+            if (batch != null) {
+                Frames.writeEnvelope(batch, channel, n, json);
+                return true;
+            }
+            return s.writeReply(Frames.envelope(s.channel().alloc(), channel, n, json));
         }
-        return Frames.envelope(ch.alloc(), channel, idBytes(id), json);
+        byte[] idJson = idBytes(id);
+        ByteBuf batch = s.replyBuffer(Frames.envelopeSize(channel, idJson, json));
+        if (batch != null) {
+            Frames.writeEnvelope(batch, channel, idJson, json);
+            return true;
+        }
+        return s.writeReply(Frames.envelope(s.channel().alloc(), channel, idJson, json));
     }
 
-    /** Writes and flushes an {@code error}; returns whether it was written (not when the session is closing). */
+    /**
+     * Writes and flushes an {@code error}, in order with the replies ({@link #reply}); returns whether it was
+     * written (not when the session is closing).
+     */
     public static boolean error(Channel ch, JsonNode id, String code, String reason) {
         ObjectNode m = MAPPER.createObjectNode().put("code", code).put("reason", reason);
         byte[] json;
@@ -84,12 +103,12 @@ public final class Replies {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e); // an ObjectNode of two strings always serializes
         }
-        ByteBuf frame = frame(ch, ERROR, id, json);
         Session s = Session.of(ch);
         if (s != null) {
-            return s.writeReply(frame); // the same way as replies, so the two keep their order
+            return write(s, ERROR, id, json); // the same way as replies, so the two keep their order
         }
-        ch.writeAndFlush(frame, ch.voidPromise());
+        ch.writeAndFlush(isLong(id) ? Frames.envelope(ch.alloc(), ERROR, id.longValue(), json)
+                : Frames.envelope(ch.alloc(), ERROR, idBytes(id), json), ch.voidPromise());
         return true;
     }
 

@@ -70,16 +70,25 @@ public final class ServerFrameDecoder extends ByteToMessageDecoder implements We
     }
 
     /**
-     * Reads the clock once per socket read, for the text frames decoded from it ({@link SessionTextFrame#receivedAt}):
-     * the rate limit and the dispatch timer need a reading per request, and a read brings several when a
-     * client sends them in a burst.
+     * Around each socket read on a gateway connection: reads the clock once, for the text frames decoded from it
+     * ({@link SessionTextFrame#receivedAt}: the rate limit and the dispatch timer need a reading per request, and
+     * a read brings several when a client sends them in a burst), and gathers the replies to its requests into
+     * one buffer, written when the read has been handled ({@link Session#startBatch}).
      */
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-        if (session != null) {
-            readAt = System.nanoTime();
+        Session s = session;
+        if (s == null) {
+            super.channelRead(ctx, msg);
+            return;
         }
-        super.channelRead(ctx, msg);
+        readAt = System.nanoTime();
+        s.startBatch();
+        try {
+            super.channelRead(ctx, msg);
+        } finally {
+            s.endBatch();
+        }
     }
 
     @Override
@@ -246,6 +255,7 @@ public final class ServerFrameDecoder extends ByteToMessageDecoder implements We
         corrupt = true;
         in.skipBytes(in.readableBytes());
         if (session != null) {
+            session.writeBatch(); // the replies to the frames before this one go first
             session.markClosing(); // no reply or fan-out frame after the close frame below
         }
         if (ctx.channel().isActive()) {

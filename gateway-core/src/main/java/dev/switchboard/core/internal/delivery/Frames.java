@@ -37,28 +37,47 @@ public final class Frames {
      * @param message one JSON value
      */
     public static ByteBuf envelope(ByteBufAllocator alloc, byte[] channel, byte[] id, byte[] message) {
-        int length = CHANNEL.length + channel.length + (id == null ? 0 : ID.length + id.length)
-                + MESSAGE.length + message.length + 1;
-        ByteBuf frame = alloc.directBuffer(headerLength(length) + length);
-        writeHeader(frame, length);
-        frame.writeBytes(CHANNEL).writeBytes(channel);
+        return writeEnvelope(alloc.directBuffer(envelopeSize(channel, id, message)), channel, id, message);
+    }
+
+    /** The size of the frame {@link #envelope(ByteBufAllocator, byte[], byte[], byte[])} builds, header included. */
+    public static int envelopeSize(byte[] channel, byte[] id, byte[] message) {
+        return frameSize(CHANNEL.length + channel.length + (id == null ? 0 : ID.length + id.length)
+                + MESSAGE.length + message.length + 1);
+    }
+
+    /**
+     * Appends the frame {@link #envelope(ByteBufAllocator, byte[], byte[], byte[])} builds to {@code out}, which has
+     * room for {@link #envelopeSize} more bytes; returns {@code out}.
+     */
+    public static ByteBuf writeEnvelope(ByteBuf out, byte[] channel, byte[] id, byte[] message) {
+        writeHeader(out, CHANNEL.length + channel.length + (id == null ? 0 : ID.length + id.length)
+                + MESSAGE.length + message.length + 1);
+        out.writeBytes(CHANNEL).writeBytes(channel);
         if (id != null) {
-            frame.writeBytes(ID).writeBytes(id);
+            out.writeBytes(ID).writeBytes(id);
         }
-        frame.writeBytes(MESSAGE).writeBytes(message).writeByte('}');
-        return frame;
+        return out.writeBytes(MESSAGE).writeBytes(message).writeByte('}');
     }
 
     /** As {@link #envelope(ByteBufAllocator, byte[], byte[], byte[])}, with an integer id written in decimal. */
     public static ByteBuf envelope(ByteBufAllocator alloc, byte[] channel, long id, byte[] message) {
-        int length = CHANNEL.length + channel.length + ID.length + decimalLength(id) + MESSAGE.length
-                + message.length + 1;
-        ByteBuf frame = alloc.directBuffer(headerLength(length) + length);
-        writeHeader(frame, length);
-        frame.writeBytes(CHANNEL).writeBytes(channel).writeBytes(ID);
-        writeDecimal(frame, id);
-        frame.writeBytes(MESSAGE).writeBytes(message).writeByte('}');
-        return frame;
+        return writeEnvelope(alloc.directBuffer(envelopeSize(channel, id, message)), channel, id, message);
+    }
+
+    /** The size of the frame {@link #envelope(ByteBufAllocator, byte[], long, byte[])} builds, header included. */
+    public static int envelopeSize(byte[] channel, long id, byte[] message) {
+        return frameSize(CHANNEL.length + channel.length + ID.length + decimalLength(id) + MESSAGE.length
+                + message.length + 1);
+    }
+
+    /** As {@link #writeEnvelope(ByteBuf, byte[], byte[], byte[])}, with an integer id written in decimal. */
+    public static ByteBuf writeEnvelope(ByteBuf out, byte[] channel, long id, byte[] message) {
+        writeHeader(out, CHANNEL.length + channel.length + ID.length + decimalLength(id) + MESSAGE.length
+                + message.length + 1);
+        out.writeBytes(CHANNEL).writeBytes(channel).writeBytes(ID);
+        writeDecimal(out, id);
+        return out.writeBytes(MESSAGE).writeBytes(message).writeByte('}');
     }
 
     /** Returns {@code {"channel":<channel>,"id":}, the start of a frame with an id, for {@link #joined}. */
@@ -79,12 +98,24 @@ public final class Frames {
      * @param tail {@link #messageTail} of the message
      */
     public static ByteBuf joined(ByteBufAllocator alloc, byte[] head, long id, byte[] tail) {
-        int length = head.length + decimalLength(id) + tail.length;
-        ByteBuf frame = alloc.directBuffer(headerLength(length) + length);
-        writeHeader(frame, length);
-        frame.writeBytes(head);
-        writeDecimal(frame, id);
-        return frame.writeBytes(tail);
+        return writeJoined(alloc.directBuffer(joinedSize(head, id, tail)), head, id, tail);
+    }
+
+    /** The size of the frame {@link #joined} builds, header included. */
+    public static int joinedSize(byte[] head, long id, byte[] tail) {
+        return frameSize(head.length + decimalLength(id) + tail.length);
+    }
+
+    /** Appends the frame {@link #joined} builds to {@code out}, which has room for {@link #joinedSize} more bytes. */
+    public static ByteBuf writeJoined(ByteBuf out, byte[] head, long id, byte[] tail) {
+        writeHeader(out, head.length + decimalLength(id) + tail.length);
+        out.writeBytes(head);
+        writeDecimal(out, id);
+        return out.writeBytes(tail);
+    }
+
+    private static int frameSize(int payloadLength) {
+        return headerLength(payloadLength) + payloadLength;
     }
 
     private static byte[] concat(byte[]... parts) {

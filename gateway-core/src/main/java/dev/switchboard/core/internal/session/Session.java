@@ -45,6 +45,10 @@ public final class Session implements SessionInfo {
     /** The wire context's handler when it is an outbound one (the flush consolidation handler): replies flush through it. */
     private ChannelOutboundHandler wireHandler;
     boolean flushPending;
+    /** Between {@link #startBatch} and {@link #endBatch}: replies are gathered into {@link #batch}. */
+    private boolean batching;
+    /** The replies gathered in this batch, one buffer of complete frames, or {@code null}. */
+    private ByteBuf batch;
 
     public Session(Channel channel, String connectionId, String userId, String fingerprint, String remoteAddress,
                    Map<String, Object> claims, int burst) {
@@ -83,22 +87,28 @@ public final class Session implements SessionInfo {
      * written once the session is closing (a close frame was sent or received): Netty's protocol handler, which is
      * skipped, refuses writes after its close frame. Off the loop, without a wire, or when the wire's handler was
      * removed, the frame goes through the whole pipeline instead. Returns whether the frame was written (handed to
-     * the pipeline); a frame that was not is released.
+     * the pipeline); a frame that was not is released. Replies gathered in a {@link #startBatch batch} go first.
      */
     public boolean writeReply(ByteBuf frame) {
         if (!channel.eventLoop().inEventLoop()) {
             channel.writeAndFlush(frame, channel.voidPromise()); // the loop's fields are not ours to read here
             return true;
         }
+        writeBatch();
         if (closing) {
             frame.release();
             return false;
         }
+        writeOut(frame);
+        return true;
+    }
+
+    private void writeOut(ByteBuf frame) {
         ChannelHandlerContext w = wire;
         ChannelOutboundHandler h = wireHandler;
         if (h == null || w.isRemoved()) {
             channel.writeAndFlush(frame, channel.voidPromise());
-            return true;
+            return;
         }
         w.write(frame, w.voidPromise());
         try {
@@ -106,14 +116,71 @@ public final class Session implements SessionInfo {
         } catch (Exception e) {
             w.pipeline().fireExceptionCaught(e); // from the head, so the handler's own exceptionCaught sees it
         }
-        return true;
+    }
+
+    /**
+     * Starts gathering replies: until {@link #endBatch}, {@link #replyBuffer} hands out one buffer that the
+     * replies are appended to, written as one message at the end. The frame decoder calls the two around each
+     * socket read, so the replies to the requests of one read cost one buffer, one outbound entry and one pass
+     * through the pipeline instead of one each. Loop only.
+     */
+    public void startBatch() {
+        batching = true;
+    }
+
+    /** Stops gathering replies and writes (and flushes) those gathered. Loop only. */
+    public void endBatch() {
+        batching = false;
+        writeBatch();
+    }
+
+    /**
+     * Writes the replies gathered so far: before any other frame this session writes, so that the client gets
+     * everything in the order it was written. They are written even when the session has started closing
+     * since: they answered requests that came before the close, and go out before the close frame.
+     */
+    public void writeBatch() {
+        ByteBuf b = batch;
+        if (b != null) {
+            batch = null;
+            writeOut(b);
+        }
+    }
+
+    /** Largest buffer a batch grows to; a reply that does not fit in what is left starts the next one. */
+    static final int BATCH_BYTES = 4096;
+    /** First size of a batch's buffer (a {@code pong} reply is about 40 bytes). */
+    static final int BATCH_INITIAL_BYTES = 256;
+
+    /**
+     * Returns the buffer to append a complete reply frame of {@code size} bytes to, with room for it; the reply
+     * then counts as written. Returns {@code null} when the reply is to be a frame of its own, written with
+     * {@link #writeReply}: outside a {@link #startBatch batch}, off the loop, when the session is closing, or
+     * for a reply larger than a batch.
+     */
+    public ByteBuf replyBuffer(int size) {
+        if (!batching || closing || size > BATCH_BYTES || !channel.eventLoop().inEventLoop()) {
+            return null;
+        }
+        ByteBuf b = batch;
+        if (b != null) {
+            if (b.maxWritableBytes() >= size) {
+                return b.ensureWritable(size);
+            }
+            writeBatch();
+        }
+        return batch = channel.alloc().directBuffer(Math.max(size, BATCH_INITIAL_BYTES), BATCH_BYTES);
     }
 
     /**
      * Writes a complete frame from the {@link #attachWire wire} context, without a flush; through the whole
      * pipeline when there is none, or its handler was removed since (its old links would skip what replaced it).
+     * Replies gathered in a {@link #startBatch batch} go first.
      */
     public void writeFrame(ByteBuf frame) {
+        if (batch != null) {
+            writeBatch();
+        }
         if (wire != null && !wire.isRemoved()) {
             wire.write(frame, wire.voidPromise());
         } else {
