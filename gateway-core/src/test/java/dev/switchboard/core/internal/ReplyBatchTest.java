@@ -52,7 +52,7 @@ class ReplyBatchTest {
         session = new Session(ch, "c-1", "u1", null, "127.0.0.1", Map.of(), o.rateLimitBurst());
         ch.attr(Session.KEY).set(session);
         SessionRegistry registry = new SessionRegistry(new PresenceTracker());
-        Dispatcher dispatcher = new Dispatcher(new HashMap<>(new BuiltinHandlers(o, registry, Map.of(), null, d -> { },
+        Dispatcher dispatcher = new Dispatcher(new HashMap<>(new BuiltinHandlers(o, registry, Map.of("echo", r -> r.data()), null, d -> { },
                 new SessionListener() { }).all()), registry, metrics, () -> new Presence(1, 1), 1000,
                 new SessionListener() { });
         ch.pipeline().addLast(GatewayPipeline.WS_PROTOCOL, GatewayChannels.protocolHandler(o));
@@ -77,7 +77,13 @@ class ReplyBatchTest {
     byte[] frame(int opcode, byte[] payload) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.write(0x80 | opcode);
-        out.write(0x80 | payload.length); // short payloads only
+        if (payload.length < 126) {
+            out.write(0x80 | payload.length);
+        } else {
+            out.write(0x80 | 126);
+            out.write(payload.length >>> 8);
+            out.write(payload.length & 0xFF);
+        }
         byte[] key = new byte[4];
         random.nextBytes(key);
         out.writeBytes(key);
@@ -201,6 +207,32 @@ class ReplyBatchTest {
             b.release();
         }
         assertThat(order.toString()).isEqualTo("ab|fan-out|cd");
+    }
+
+    @Test
+    void longRepliesControlFramesAndAFullBatchKeepTheOrder() {
+        upgraded(GatewayOptions.builder().rateLimitPerSecond(1_000_000).rateLimitBurst(1_000_000).build());
+        String mid = "m".repeat(200); // a 126..65535-byte payload: a 4-byte frame header
+        String big = "b".repeat(5000); // more than a batch holds: a frame of its own
+        List<byte[]> frames = new ArrayList<>();
+        frames.add(ping(1));
+        frames.add(text("{\"handler\":\"controller\",\"module\":\"echo\",\"id\":2,\"data\":\"" + mid + "\"}"));
+        frames.add(frame(0x9, new byte[] {'h', 'i'})); // a ping control frame: answered with a pong
+        frames.add(ping(3));
+        byte[] bigRequest = text("{\"handler\":\"controller\",\"module\":\"echo\",\"id\":4,\"data\":\"" + big + "\"}");
+        frames.add(bigRequest);
+        for (int id = 5; id < 125; id++) { // 120 replies of ~45 bytes: past 4 KiB, a second batch buffer
+            frames.add(ping(id));
+        }
+        read(frames.toArray(byte[][]::new));
+        List<String> got = written().stream().flatMap(List::stream).toList();
+        List<String> want = new ArrayList<>(List.of(pong(1),
+                "{\"channel\":\"reply\",\"id\":2,\"message\":\"" + mid + "\"}", "PongWebSocketFrame", pong(3),
+                "{\"channel\":\"reply\",\"id\":4,\"message\":\"" + big + "\"}"));
+        for (int id = 5; id < 125; id++) {
+            want.add(pong(id));
+        }
+        assertThat(got).containsExactlyElementsOf(want);
     }
 
     @Test

@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
  * token, a malformed one too; one over the limit is answered with {@code rate_limited}, and after
  * {@code rateLimitStrikes} of them in a row the connection is closed with 1008 (policy violation). The clock
  * reading for both the bucket and the dispatch timer is the frame's: the frame decoder reads the clock once per
- * socket read, not once per message ({@link SessionTextFrame#receivedAt}), and the session holds it while the
- * handlers behind run ({@link Session#arrivedAt}).
+ * socket read, not once per message ({@link SessionTextFrame#receivedAt}; a message joined from fragments is
+ * stamped when it is complete), and the session holds it while the handlers behind run
+ * ({@link Session#arrivedAt}): a request is timed from the socket read that brought it.
  *
  * <p>A text frame that is not UTF-8 closes the connection with 1007. Malformed JSON, a non-object or a missing
  * {@code handler} is answered with an {@code error} frame and the connection lives on; a binary frame closes
@@ -82,6 +83,12 @@ public final class JsonCodec extends ChannelInboundHandlerAdapter {
             s = Session.of(ctx.channel());
             now = s != null ? System.nanoTime() : 0;
         }
+        if (request == null && !ByteBufUtil.isText(frame.content(), StandardCharsets.UTF_8)) {
+            // RFC 6455 §8.1: a text message that is not UTF-8 fails the connection, 1007, over the limit or not.
+            metrics.errors.inc();
+            Closer.close(ctx.channel(), 1007, "invalid UTF-8");
+            return;
+        }
         if (s != null) {
             // Every text message takes a token, a malformed one too: a flood of bad JSON is limited as well.
             int strikes = s.tryAcquire(now, options.rateLimitPerSecond(), options.rateLimitBurst());
@@ -92,11 +99,6 @@ public final class JsonCodec extends ChannelInboundHandlerAdapter {
         }
         if (request == null) {
             metrics.errors.inc();
-            if (!ByteBufUtil.isText(frame.content(), StandardCharsets.UTF_8)) {
-                // RFC 6455 §8.1: a text message that is not UTF-8 fails the connection, 1007.
-                Closer.close(ctx.channel(), 1007, "invalid UTF-8");
-                return;
-            }
             Replies.error(ctx.channel(), null, "bad_request", "expected a JSON object with a \"handler\"");
             return;
         }

@@ -159,7 +159,7 @@ public final class Session implements SessionInfo {
      * for a reply larger than a batch.
      */
     public ByteBuf replyBuffer(int size) {
-        if (!batching || closing || size > BATCH_BYTES || !channel.eventLoop().inEventLoop()) {
+        if (!channel.eventLoop().inEventLoop() || !batching || closing || size > BATCH_BYTES) {
             return null;
         }
         ByteBuf b = batch;
@@ -235,8 +235,10 @@ public final class Session implements SessionInfo {
      * refusals so far.
      */
     public int tryAcquire(long now, int perSecond, int burst) {
-        tokens = Math.min(burst, tokens + (now - refilledAt) * perSecond / 1e9);
-        refilledAt = now;
+        if (now > refilledAt) { // a joined message is stamped later than the whole frames read with it
+            tokens = Math.min(burst, tokens + (now - refilledAt) * perSecond / 1e9);
+            refilledAt = now;
+        }
         if (tokens >= 1) {
             tokens -= 1;
             strikes = 0;
@@ -272,7 +274,9 @@ public final class Session implements SessionInfo {
 
     /**
      * The {@link #arriving} time of the request being passed on, or a new clock reading when there is none (a
-     * request that reached the handlers some other way, such as later from a host's handler).
+     * request that reached the handlers some other way, such as later from a host's handler). The time is not
+     * tied to one request: one that a host's handler held back and passes on while another is being handled
+     * takes that one's time.
      */
     public long arrivedAt() {
         long t = arrivedAt;

@@ -122,6 +122,33 @@ class JsonCodecTest {
     }
 
     @Test
+    void textThatIsNotUtf8Closes1007EvenOverTheRateLimit() {
+        GatewayOptions o = GatewayOptions.builder().rateLimitPerSecond(1).rateLimitBurst(1).rateLimitStrikes(5).build();
+        EmbeddedChannel ch = new EmbeddedChannel(new JsonCodec(o, metrics));
+        ch.attr(Session.KEY).set(new Session(ch, "i-1", null, null, "127.0.0.1", Map.of(), o.rateLimitBurst()));
+        ch.writeInbound(new TextWebSocketFrame("{\"handler\":\"ping\",\"id\":1}")); // the one token
+        ((Request) ch.readInbound()).session();
+        ch.writeInbound(new TextWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {'{', (byte) 0xFF, '}'})));
+        assertThat(FrameReader.texts(ch)).containsExactly("close:1007");
+        assertThat(metrics.rateLimited.getCount()).isZero();
+        ch.runPendingTasks();
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void aClockReadingEarlierThanTheLastRefillTakesNoTokensAway() {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        Session s = new Session(ch, "i", null, null, "127.0.0.1", Map.of(), 2);
+        long t = System.nanoTime() + 1_000_000_000L;
+        assertThat(s.tryAcquire(t, 10, 2)).isZero(); // 1 token left
+        // A message joined from fragments is stamped later than whole frames read with it: an earlier reading
+        // must not move the refill time back (the next later reading would then refill the same time twice).
+        assertThat(s.tryAcquire(t - 50_000_000L, 10, 2)).isZero(); // 0 left
+        assertThat(s.tryAcquire(t, 10, 2)).as("no time passed since the refill").isEqualTo(1);
+        assertFalse(ch.finish());
+    }
+
+    @Test
     void bucketRefillsOverTime() {
         EmbeddedChannel ch = new EmbeddedChannel();
         Session s = new Session(ch, "i", null, null, "127.0.0.1", Map.of(), 1);
