@@ -377,6 +377,72 @@ class RespRelayIT {
         }
     }
 
+    @Test
+    void aPingRedisRefusesStopsThePingingAndTheConnectionsStayUp() throws Exception {
+        // An ACL user without +ping: Redis answers PING with an error. The relay takes that for an answer (the
+        // connection is alive), stops pinging, and neither closes the connection nor resubscribes.
+        try (ServerSocket fake = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            fake.setSoTimeout(10_000);
+            Events events = new Events();
+            RespRelay relay = start(redis.options().url("redis://127.0.0.1:" + fake.getLocalPort())
+                    .pingInterval(Duration.ofMillis(100)).timeout(Duration.ofSeconds(1)).build(), events);
+            List<Socket> accepted = new java.util.ArrayList<>();
+            java.util.concurrent.atomic.AtomicInteger pings = new java.util.concurrent.atomic.AtomicInteger();
+            List<Thread> readers = new java.util.ArrayList<>();
+            try {
+                Socket subscriber = null;
+                for (int i = 0; i < 2; i++) {
+                    Socket s = fake.accept();
+                    accepted.add(s);
+                    if (FakeRedis.answerSetUp(s)) {
+                        subscriber = s;
+                    }
+                }
+                assertThat(subscriber).isNotNull();
+                for (Socket s : accepted) {
+                    s.setSoTimeout(0);
+                    Thread t = new Thread(() -> {
+                        try {
+                            while (true) {
+                                List<String> cmd = FakeRedis.command(s.getInputStream());
+                                if (cmd.get(0).equalsIgnoreCase("PING")) {
+                                    pings.incrementAndGet();
+                                    synchronized (s) {
+                                        s.getOutputStream().write(("-NOPERM this user has no permissions to run the"
+                                                + " 'ping' command\r\n").getBytes(StandardCharsets.US_ASCII));
+                                    }
+                                }
+                            }
+                        } catch (Exception e) {
+                            // closed at the end of the test
+                        }
+                    }, "fake-redis-reader");
+                    t.setDaemon(true);
+                    t.start();
+                    readers.add(t);
+                }
+                await().atMost(WAIT).until(relay::healthy);
+                await().atMost(WAIT).until(() -> pings.get() >= 1);
+                // Fifteen ping intervals, five times the PING timeout's worth of silence on a connection that
+                // was still being pinged: no more PINGs than the one each connection may have had on its way.
+                Thread.sleep(1_500);
+                assertThat(pings.get()).as("PINGs after the refusal").isLessThanOrEqualTo(2);
+                assertThat(relay.healthy()).isTrue();
+                assertThat(events.resubscribed.get()).as("no connection was closed and set up again").isZero();
+                synchronized (subscriber) {
+                    subscriber.getOutputStream().write("*3\r\n$7\r\nmessage\r\n$3\r\napp\r\n$5\r\nstill\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
+                }
+                await().atMost(WAIT).until(() -> events.messages.contains("1:still"));
+            } finally {
+                relay.stop();
+                for (Socket s : accepted) {
+                    s.close();
+                }
+            }
+        }
+    }
+
     /** Just enough of Redis's side of RESP for the relay's set-up. */
     static final class FakeRedis {
 
