@@ -346,14 +346,7 @@ class RespRelayIT {
                     .pingInterval(Duration.ofMinutes(5)).build(), events);
             List<Socket> accepted = new java.util.ArrayList<>();
             try {
-                Socket subscriber = null;
-                for (int i = 0; i < 2; i++) {
-                    Socket s = fake.accept();
-                    accepted.add(s);
-                    if (FakeRedis.answerSetUp(s)) {
-                        subscriber = s;
-                    }
-                }
+                Socket subscriber = FakeRedis.acceptBoth(fake, accepted);
                 assertThat(subscriber).as("one of the two connections subscribed").isNotNull();
                 await().atMost(WAIT).until(relay::healthy);
 
@@ -390,14 +383,7 @@ class RespRelayIT {
             java.util.concurrent.atomic.AtomicInteger pings = new java.util.concurrent.atomic.AtomicInteger();
             List<Thread> readers = new java.util.ArrayList<>();
             try {
-                Socket subscriber = null;
-                for (int i = 0; i < 2; i++) {
-                    Socket s = fake.accept();
-                    accepted.add(s);
-                    if (FakeRedis.answerSetUp(s)) {
-                        subscriber = s;
-                    }
-                }
+                Socket subscriber = FakeRedis.acceptBoth(fake, accepted);
                 assertThat(subscriber).isNotNull();
                 for (Socket s : accepted) {
                     s.setSoTimeout(0);
@@ -445,6 +431,22 @@ class RespRelayIT {
 
     /** Just enough of Redis's side of RESP for the relay's set-up. */
     static final class FakeRedis {
+
+        /**
+         * Accepts the relay's two connections (added to {@code accepted}), answers their set-up and returns the
+         * one that subscribed, or {@code null}.
+         */
+        static Socket acceptBoth(ServerSocket fake, List<Socket> accepted) throws Exception {
+            Socket subscriber = null;
+            for (int i = 0; i < 2; i++) {
+                Socket s = fake.accept();
+                accepted.add(s);
+                if (answerSetUp(s)) {
+                    subscriber = s;
+                }
+            }
+            return subscriber;
+        }
 
         /**
          * Reads one connection's set-up commands and answers them as Redis would; returns whether it subscribed.
