@@ -67,7 +67,6 @@ public final class Args {
         throw new IllegalArgumentException("--" + key + "=" + v + " (expected: true or false)");
     }
 
-    /** Durations as {@code 10s}, {@code 500ms}, {@code 2m} or plain seconds. */
     /** A duration: {@code 100us}, {@code 5ms}, {@code 1.5s}, {@code 2m}, or a bare number of seconds. */
     public Duration duration(String key, Duration def) {
         String v = str(key, null);

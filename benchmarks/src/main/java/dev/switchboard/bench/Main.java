@@ -25,6 +25,7 @@ public final class Main {
               request    --url=ws://H:P/ws --clients=N --depth=D --handler=ping|controller [--module=echo] --duration=10s
                          [--flush=request|read (closed loop: one write per request, or one per read's worth: server-bound)]
              [--rate=R (open-loop, requests/s in all) --pacer=loop|thread --tick=1ms|100us] [--protocol=switchboard|raw (echo servers)]
+                         [--slow-log=FILE --slow-threshold=1ms (each slower round trip's send and receive nanoTime)]
               idle       --url=ws://H:P/ws --clients=N --duration=30s --server-pid=PID [--metrics-url=URL --api-key=K]
               common     --sources=4 (127.0.0.x source addresses) --threads=2 --connect-rate=2000 --warmup=1s
                          --server-pid=PID --label=NAME --out=results/NAME (writes .json .hlog .hgrm)
@@ -39,6 +40,10 @@ public final class Main {
               targets-report --dir=D [--smoke]  the table of issue 6's targets from one benchmarks/targets.sh run
                          in D: figures, ratios and a verdict per target; writes D/targets.md and D/targets.json.
                          --half-echo-rate prints half the echo hub's median round trips/s of D/request instead
+              tail-attribution --timehist=F --slow-log=F [--min=5ms] [--episodes=5] [--out=F.json]
+                         [--server-threads=switchboard-io,hub-io] [--generator-threads=bench-client]: where the slow
+                         round trips of `request --slow-log` spent their flight, from `perf sched timehist` of a trace
+                         recorded with -k CLOCK_MONOTONIC (benchmarks/tail-profile.sh runs both)
 
             servers:
               gateway    Switchboard core for load tests: --port=0 --threads=2 [--jwt-secret=S] [--presence-interval=1s] --max-seconds=3600
@@ -91,6 +96,7 @@ public final class Main {
                 case "compare" -> Compare.main(a, System.out);
                 case "summary" -> Compare.summary(a, System.out);
                 case "targets-report" -> TargetsReport.main(a, System.out);
+                case "tail-attribution" -> TailAttribution.main(a, System.out);
                 case "gateway" -> GatewayMain.main(a);
                 case "hub" -> NettyHub.main(a);
                 case "write-floor" -> dev.switchboard.bench.load.WriteFloor.run(a, System.out);

@@ -280,6 +280,44 @@ class LoadScenariosIT {
     }
 
     @Test
+    void theSlowLogKeepsEachRoundTripOverItsThresholdWithItsSendAndReceiveTimes() throws Exception {
+        Path file = OUT.resolve("request-slow-log.txt");
+        long before = System.nanoTime();
+        Map<String, Object> r = RequestScenario.run(args("request-slow-log", "--url=" + gateway.url("/ws"),
+                "--clients=4", "--depth=2", "--rate=400", "--duration=1s", "--warmup=0.3s",
+                "--slow-log=" + file, "--slow-threshold=1us"), System.out);
+        long after = System.nanoTime();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> slow = (Map<String, Object>) r.get("slow_log");
+        List<String> lines = Files.readAllLines(file);
+        assertThat(lines.get(0)).startsWith("# round trips >= 1000 ns");
+        List<long[]> trips = lines.stream().skip(1).map(l -> java.util.Arrays.stream(l.split(" "))
+                .mapToLong(Long::parseLong).toArray()).toList();
+        // Every measured round trip takes more than 1 µs on the wire: all of them are kept, and only they.
+        assertThat((long) trips.size()).isEqualTo(num(r, "window_items")).isEqualTo(num(slow, "kept"));
+        assertThat(num(slow, "dropped")).isZero();
+        assertThat(trips).allSatisfy(t -> {
+            assertThat(t[0]).isBetween(before, after);
+            assertThat(t[1] - t[0]).isGreaterThanOrEqualTo(1000);
+            assertThat(t[1]).isLessThan(after);
+        });
+        // The same round trips as the histogram: its slowest is the log's slowest.
+        long slowest = trips.stream().mapToLong(t -> t[1] - t[0]).max().orElseThrow() / 1000;
+        @SuppressWarnings("unchecked")
+        Map<String, Object> latency = (Map<String, Object>) r.get("latency_us");
+        assertThat((double) num(latency, "max")).isCloseTo(slowest, org.assertj.core.data.Percentage.withPercentage(1));
+    }
+
+    @Test
+    void theSlowLogRefusesAThresholdThatIsNotAboveZero() {
+        assertThatThrownBy(() -> RequestScenario.run(args("request-bad", "--url=" + gateway.url("/ws"),
+                "--slow-log=x.txt", "--slow-threshold=0s"), System.out))
+                .hasMessageContaining("--slow-threshold=0s (expected above 0)");
+        assertThatThrownBy(() -> RequestScenario.run(args("request-bad", "--url=" + gateway.url("/ws"),
+                "--slow-log="), System.out)).hasMessageContaining("--slow-log= names no file");
+    }
+
+    @Test
     void summaryOfRunsMadeOutsideCompare() throws Exception {
         broadcastThroughClientPublishToARoom();
         String run = OUT.resolve("broadcast-switchboard.json").toString();

@@ -6,9 +6,11 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -33,8 +35,15 @@ import java.util.function.Consumer;
  * generator the larger share of the shared CPU. {@code --flush=read} sends the requests answering one socket
  * read's replies in one write, as a Netty client that flushes on read-complete does: the generator costs less and
  * the server under test becomes the limit.
+ *
+ * <p>{@code --slow-log=FILE} keeps each measured round trip of at least {@code --slow-threshold} (1 ms) as its
+ * send and receive {@code System.nanoTime()} ({@link SlowLog}), for {@code tail-attribution} to lay beside a
+ * {@code perf sched} trace of the same seconds.
  */
 public final class RequestScenario {
+
+    /** Slow round trips kept by {@code --slow-log} (16 MB of pairs); the rest are counted as dropped. */
+    static final int SLOW_LOG_CAPACITY = 1_000_000;
 
     private RequestScenario() {
     }
@@ -64,7 +73,16 @@ public final class RequestScenario {
         if (tick.toNanos() < 10_000 || tick.compareTo(Duration.ofMillis(100)) > 0) {
             throw new IllegalArgumentException("--tick=" + tick + " (expected: 10us..100ms)");
         }
+        String slowFile = a.str("slow-log", null);
+        Duration slowThreshold = a.duration("slow-threshold", Duration.ofMillis(1));
+        if (slowThreshold.toNanos() <= 0) {
+            throw new IllegalArgumentException("--slow-threshold=" + a.str("slow-threshold", "") + " (expected above 0)");
+        }
+        if (slowFile != null && slowFile.isBlank()) {
+            throw new IllegalArgumentException("--slow-log= names no file");
+        }
         a.rejectUnknown();
+        SlowLog slow = slowFile == null ? null : new SlowLog(slowThreshold.toNanos(), SLOW_LOG_CAPACITY);
         boolean paced = rate > 0;
         LongAdder refused = new LongAdder();
         // A request is written as bytes around its id (no String.format per request: the generator's CPU is
@@ -149,7 +167,11 @@ public final class RequestScenario {
                     }
                     if (measuring.get()) {
                         measured.increment();
-                        run.recorder.recordValue(Math.max(1, (System.nanoTime() - sent) / 1000));
+                        long now = System.nanoTime();
+                        run.recorder.recordValue(Math.max(1, (now - sent) / 1000));
+                        if (slow != null) {
+                            slow.record(sent, now);
+                        }
                     }
                     if (running.get() && !paced) {
                         sendOne(conn);
@@ -217,6 +239,15 @@ public final class RequestScenario {
             if (paced) {
                 run.result.put("offered_per_s", rate);
                 run.result.put("refused_offers", refused.sum());
+            }
+            if (slow != null) {
+                slow.write(Path.of(slowFile));
+                Map<String, Object> s = new LinkedHashMap<>();
+                s.put("file", slowFile);
+                s.put("threshold_us", slow.thresholdNanos() / 1000);
+                s.put("kept", slow.recorded());
+                s.put("dropped", slow.dropped());
+                run.result.put("slow_log", s);
             }
             return run.finish();
         }
