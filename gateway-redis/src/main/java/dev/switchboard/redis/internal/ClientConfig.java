@@ -98,9 +98,11 @@ public final class ClientConfig {
             first = URI.create(o.sentinelAddresses().get(0));
         } else {
             URI u = URI.create(o.url());
+            // With the direct relay Redisson carries no pub/sub: no idle subscription connection held open for it.
             SingleServerConfig s = c.useSingleServer().setAddress(address(u)).setDatabase(database(u))
                     .setConnectionPoolSize(4).setConnectionMinimumIdleSize(1)
-                    .setSubscriptionConnectionPoolSize(4).setSubscriptionConnectionMinimumIdleSize(1);
+                    .setSubscriptionConnectionPoolSize(4)
+                    .setSubscriptionConnectionMinimumIdleSize(o.usesDirectRelay() ? 0 : 1);
             common(s, timeout, ping);
             first = u;
         }

@@ -89,6 +89,15 @@ class ClientConfigTest {
     }
 
     @Test
+    void withTheDirectRelayNoSubscriptionConnectionIsKeptIdle() {
+        Config direct = ClientConfig.of(RedisOptions.builder().url("redis://h:1").build(), null, Transport.NIO, null);
+        assertThat(direct.useSingleServer().getSubscriptionConnectionMinimumIdleSize()).isZero();
+        Config topics = ClientConfig.of(RedisOptions.builder().url("redis://h:1").relay(RedisOptions.Relay.REDISSON).build(),
+                null, Transport.NIO, null);
+        assertThat(topics.useSingleServer().getSubscriptionConnectionMinimumIdleSize()).isEqualTo(1);
+    }
+
+    @Test
     void clusterAndSentinel() {
         Config cluster = ClientConfig.of(RedisOptions.builder().clusterNodes(List.of("redis://a:7000", "redis://b:7001"))
                 .build(), null, Transport.NIO, null);
