@@ -42,7 +42,7 @@ public final class Main {
                          --half-echo-rate prints half the echo hub's median round trips/s of D/request instead
               tail-attribution --timehist=F --slow-log=F [--min=5ms] [--episodes=5] [--out=F.json]
                          [--server-threads=switchboard-io,hub-io] [--generator-threads=bench-client]: where the slow
-                         round trips of `request --slow-log` spent their flight, from `perf sched timehist` of a trace
+                         round trips of `request --slow-log` spent their flight, from `perf sched timehist --state` of a trace
                          recorded with -k CLOCK_MONOTONIC (benchmarks/tail-profile.sh runs both)
 
             servers:

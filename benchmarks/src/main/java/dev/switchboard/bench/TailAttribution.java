@@ -18,10 +18,10 @@ import java.util.regex.Pattern;
 /**
  * {@code tail-attribution}: where the slow round trips of a {@code request --slow-log} run spent their flight, from
  * a scheduler trace of the same seconds ({@code perf sched record -k CLOCK_MONOTONIC}, then
- * {@code perf sched timehist}). For every slow round trip inside the trace it measures the share of its flight in
- * which no CPU was idle, more threads were runnable than there are CPUs, a thread waited for a CPU while another
- * CPU idled (the scheduler's placement), a server loop was runnable but waiting for a CPU, a generator loop was,
- * and some other thread (JIT, GC, a kernel thread, perf itself) held a CPU; the same shares
+ * {@code perf sched timehist --state}). For every slow round trip inside the trace it measures the share of its flight in
+ * which no CPU was idle, more threads were runnable than there are CPUs, a server loop was runnable but waiting
+ * for a CPU, a generator loop was (split into: with every CPU busy, and with a CPU idle, which is the scheduler's
+ * placement or a wake-up's latency), and some other thread (JIT, GC, a kernel thread, perf itself) held a CPU; the same shares
  * over the whole trace are printed beside them. It then lists the largest bursts of slow round trips with what
  * each CPU ran during them. {@code benchmarks/tail-profile.sh} records the trace and runs it.
  *
@@ -32,9 +32,14 @@ import java.util.regex.Pattern;
 public final class TailAttribution {
 
     static final long CELL_NANOS = 10_000;
-    /** {@code time [cpu] task[tid/pid] wait sch-delay run}, times in seconds and the three columns in ms. */
+    /**
+     * {@code time [cpu] task[tid/pid] wait sch-delay run [state]}: the time in seconds, the three columns in ms, and
+     * with {@code timehist --state} the state the task was switched out in ({@code R}: preempted, still runnable).
+     */
     private static final Pattern LINE = Pattern.compile(
-            "^\\s*(\\d+\\.\\d+)\\s+\\[(\\d+)]\\s+(.+?)\\s+(\\d+\\.\\d+)\\s+(\\d+\\.\\d+)\\s+(\\d+\\.\\d+)\\s*$");
+            "^\\s*(\\d+\\.\\d+)\\s+\\[(\\d+)]\\s+(.+?)\\s+(\\d+\\.\\d+)\\s+(\\d+\\.\\d+)\\s+(\\d+\\.\\d+)"
+            + "(?:\\s+([A-Za-z+]{1,3}))?\\s*$");
+    private static final Pattern TID = Pattern.compile("\\[(\\d+)(?:/\\d+)?]$");
 
     enum Role { SERVER, GENERATOR, OTHER }
 
@@ -74,24 +79,41 @@ public final class TailAttribution {
 
     static List<Slice> parse(List<String> lines, List<String> server, List<String> generator) {
         List<Slice> slices = new ArrayList<>();
+        Map<String, String> lastState = new HashMap<>();
+        int states = 0;
         for (String line : lines) {
             Matcher m = LINE.matcher(line);
             if (!m.matches()) {
                 continue; // the header, and lines perf marks otherwise
             }
-            String task = m.group(3).replaceFirst("\\[[^\\]]*]$", "");
+            String full = m.group(3);
+            String task = full.replaceFirst("\\[[^\\]]*]$", "");
             if (task.startsWith("<idle>")) {
                 continue;
             }
             long end = seconds(m.group(1));
             long run = millis(m.group(6));
             long delay = millis(m.group(5));
+            String state = m.group(7);
+            states |= state != null ? 1 : 2;
+            Matcher tid = TID.matcher(full);
+            String id = tid.find() ? tid.group(1) : full;
+            // Woken, a task waits `sch delay` for its CPU. Preempted (switched out in state R), perf 6.1 puts the
+            // time it then waited in the run queue in `wait time` and leaves `sch delay` at 0 (newer perf fills
+            // `sch delay` instead): after an R, both count as waiting.
+            if ("R".equals(lastState.put(id, state == null ? "" : state))) {
+                delay += millis(m.group(4));
+            }
             Role role = server.stream().anyMatch(task::startsWith) ? Role.SERVER
                     : generator.stream().anyMatch(task::startsWith) ? Role.GENERATOR : Role.OTHER;
             slices.add(new Slice(end, Integer.parseInt(m.group(2)), task, end - run - delay, end - run, role));
         }
         if (slices.isEmpty()) {
             throw new IllegalArgumentException("no scheduler events in the trace (expected `perf sched timehist` output)");
+        }
+        if ((states & 1) == 0) {
+            throw new IllegalArgumentException("the trace has no state column: run `perf sched timehist --state`, without"
+                    + " which a thread's wait after it was preempted is not seen");
         }
         return slices;
     }
@@ -140,11 +162,12 @@ public final class TailAttribution {
                 runNanos.merge(label(s), ran, Long::sum);
             }
         }
-        long[] full = indicator(runnable, v -> v >= cpus);
+        long[] full = indicator(running, v -> v >= cpus);
         long[] over = indicator(runnable, v -> v > cpus);
-        long[] idleWhileWaiting = both(runnable, running, (all, run) -> all > run && run < cpus);
         long[] sw = indicator(serverWaiting, v -> v > 0);
         long[] gw = indicator(generatorWaiting, v -> v > 0);
+        long[] gwFull = both(generatorWaiting, running, (g, run) -> g > 0 && run >= cpus);
+        long[] gwIdle = both(generatorWaiting, running, (g, run) -> g > 0 && run < cpus);
         long[] ot = indicator(otherRunning, v -> v > 0);
         List<long[]> trips = new ArrayList<>();
         for (long[] t : allTrips) {
@@ -152,10 +175,10 @@ public final class TailAttribution {
                 trips.add(t);
             }
         }
-        long[][] sums = {full, over, idleWhileWaiting, sw, gw, ot};
+        long[][] sums = {full, over, sw, gw, gwFull, gwIdle, ot};
         double[] share = new double[sums.length];
         for (long[] t : trips) {
-            int i0 = cell(t0, n, t[0]);
+            int i0 = Math.min(n - 1, cell(t0, n, t[0]));
             int i1 = Math.max(i0 + 1, cell(t0, n, t[1]));
             for (int k = 0; k < sums.length; k++) {
                 share[k] += (double) (sums[k][i1] - sums[k][i0]) / (i1 - i0);
@@ -175,8 +198,9 @@ public final class TailAttribution {
         r.put("round_trips", trips.size());
         Map<String, Object> during = new LinkedHashMap<>();
         Map<String, Object> whole = new LinkedHashMap<>();
-        String[] keys = {"no_cpu_idle", "more_runnable_than_cpus", "a_thread_waiting_while_a_cpu_idles",
-                         "server_loop_waiting_for_a_cpu", "generator_loop_waiting_for_a_cpu", "other_thread_running"};
+        String[] keys = {"no_cpu_idle", "more_runnable_than_cpus", "server_loop_waiting_for_a_cpu",
+                         "generator_loop_waiting_for_a_cpu", "generator_loop_waiting_every_cpu_busy",
+                         "generator_loop_waiting_a_cpu_idle", "other_thread_running"};
         for (int k = 0; k < sums.length; k++) {
             during.put(keys[k], trips.isEmpty() ? 0.0 : pct(share[k] / trips.size()));
             whole.put(keys[k], pct((double) sums[k][n] / n));

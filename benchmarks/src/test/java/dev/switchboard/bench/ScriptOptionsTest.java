@@ -89,7 +89,7 @@ class ScriptOptionsTest {
     void tailProfileRefusesABadRateTraceOrServer() throws Exception {
         assertRefused("tail-profile.sh", "--clients=4", "unknown option '--clients=4'");
         assertRefused("tail-profile.sh", "--rate=fast", "--rate expects requests per second", "'fast'");
-        assertRefused("tail-profile.sh", "--trace=9s", "--trace expects 1s..7s", "'9s'");
+        assertRefused("tail-profile.sh", "--trace=4s", "--trace expects 1s..3s", "'4s'");
         assertRefused("tail-profile.sh", "--servers=switchboard,node", "unknown server 'node'");
         assertRefused("tail-profile.sh", "--servers=", "--servers= names no server");
     }

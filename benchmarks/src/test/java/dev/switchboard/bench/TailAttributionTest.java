@@ -20,28 +20,30 @@ class TailAttributionTest {
 
     /**
      * Two CPUs, 1000.002–1000.020 s. CPU 0: the server loop runs 0–10 ms, sleeps 10–12, waits for a CPU 12–14
-     * while a C2 thread has CPU 0, runs 14–18. CPU 1: the generator loop runs 0–2, waits 2–6 while kdamond has
-     * CPU 1, runs 6–20. A C1 thread waits 18–19 ms although CPU 0 is idle, then runs 19–20 on it.
+     * while a C2 thread has CPU 0, runs 14–18; a second generator loop, woken at 18, waits 18–19 with CPU 0 idle
+     * and runs 19–20. CPU 1: the first generator loop runs 0–2, is preempted by kdamond (2–6), which perf 6.1
+     * reports as wait time after an R, not as sch delay, then runs 6–20.
      */
     static final String TIMEHIST = """
-                       time    cpu  task name                       wait time  sch delay   run time
+                       time    cpu  task name                       wait time  sch delay   run time  state
                                     [tid/pid]                          (msec)     (msec)     (msec)
-            --------------- ------  ------------------------------  ---------  ---------  ---------
-               1000.002000 [0001]  bench-client-1-[20/19]              0.000      0.000      2.000
-               1000.006000 [0001]  kdamond.0[77]                       0.000      0.000      4.000
-               1000.010000 [0000]  switchboard-io-[10/9]               0.000      0.000     10.000
-               1000.012000 [0001]  bench-client-1-[20/19]              0.000      4.000      6.000
-               1000.012000 [0000]  <idle>                              0.000      0.000      2.000
-               1000.014000 [0000]  C2 CompilerThre[30/19]              0.000      0.000      2.000
-               1000.018000 [0000]  switchboard-io-[10/9]               2.000      2.000      4.000
-               1000.020000 [0001]  bench-client-1-[20/19]              0.000      0.000      8.000
-               1000.020000 [0000]  C1 CompilerThre[31/19]              0.000      1.000      1.000
+            --------------- ------  ------------------------------  ---------  ---------  ---------  -----
+               1000.002000 [0001]  bench-client-1-[20/19]              0.000      0.000      2.000      R
+               1000.006000 [0001]  kdamond.0[77]                       0.000      0.000      4.000      S
+               1000.010000 [0000]  switchboard-io-[10/9]               0.000      0.000     10.000      S
+               1000.012000 [0001]  bench-client-1-[20/19]              4.000      0.000      6.000      S
+               1000.012000 [0000]  <idle>                              0.000      0.000      2.000      I
+               1000.014000 [0000]  C2 CompilerThre[30/19]              0.000      0.000      2.000      S
+               1000.018000 [0000]  switchboard-io-[10/9]               2.000      2.000      4.000      S
+               1000.020000 [0001]  bench-client-1-[20/19]              0.000      0.000      8.000      S
+               1000.020000 [0000]  bench-client-2-[21/19]              0.000      1.000      1.000      S
             """;
 
     static final String SLOW = """
             # round trips >= 1000 ns: sent_ns received_ns
             1000002000000 1000006000000
             1000012000000 1000014000000
+            1000013000000 1000014000000
             1000015000000 1000015500000
             1000018000000 1000019000000
             1000025000000 1000030000000
@@ -58,32 +60,42 @@ class TailAttributionTest {
         Map<String, Object> r = TailAttribution.main(new Args(new String[] {"--timehist=" + th, "--slow-log=" + slow,
                 "--min=1ms", "--out=" + dir.resolve("tail.json")}, 0), new PrintStream(console, true, StandardCharsets.UTF_8));
 
-        assertThat(r).containsEntry("cpus", 2).containsEntry("trace_s", 0.018).containsEntry("slow_log_entries", 5);
+        assertThat(r).containsEntry("cpus", 2).containsEntry("trace_s", 0.018).containsEntry("slow_log_entries", 6);
         // The 0.5 ms round trip is under --min, the last one is after the trace.
-        assertThat(r).containsEntry("round_trips", 3);
+        assertThat(r).containsEntry("round_trips", 4);
         assertThat(r).containsEntry("cpu_busy_pct", 91.7); // 33 ms run of 2 x 18
-        assertThat((Map<String, Object>) r.get("cpu_pct_by_thread")).containsExactly(Map.entry("generator loop", 77.8),
-                Map.entry("server loop", 66.7), Map.entry("kdamond.0", 22.2), Map.entry("C2 CompilerThre", 11.1),
-                Map.entry("C1 CompilerThre", 5.6));
-        // 2–6 ms: server running, kdamond running, generator waiting. 12–14: C2 and generator running, server
-        // waiting. 18–19: the generator running, C1 waiting, CPU 0 idle.
+        assertThat((Map<String, Object>) r.get("cpu_pct_by_thread")).containsExactly(Map.entry("generator loop", 83.3),
+                Map.entry("server loop", 66.7), Map.entry("kdamond.0", 22.2), Map.entry("C2 CompilerThre", 11.1));
+        // 2–6 ms: server and kdamond running, a generator loop waiting. 12–14 (two round trips): C2 and a generator
+        // loop running, the server waiting. 18–19: a generator loop running, the other waiting, CPU 0 idle.
         assertThat((Map<String, Object>) r.get("during_their_flight_pct")).containsExactly(
-                Map.entry("no_cpu_idle", 100.0), Map.entry("more_runnable_than_cpus", 66.7),
-                Map.entry("a_thread_waiting_while_a_cpu_idles", 33.3),
-                Map.entry("server_loop_waiting_for_a_cpu", 33.3), Map.entry("generator_loop_waiting_for_a_cpu", 33.3),
-                Map.entry("other_thread_running", 66.7));
+                Map.entry("no_cpu_idle", 75.0), Map.entry("more_runnable_than_cpus", 75.0),
+                Map.entry("server_loop_waiting_for_a_cpu", 50.0), Map.entry("generator_loop_waiting_for_a_cpu", 50.0),
+                Map.entry("generator_loop_waiting_every_cpu_busy", 25.0),
+                Map.entry("generator_loop_waiting_a_cpu_idle", 25.0), Map.entry("other_thread_running", 75.0));
         assertThat((Map<String, Object>) r.get("whole_trace_pct")).containsExactly(
-                Map.entry("no_cpu_idle", 88.9), Map.entry("more_runnable_than_cpus", 33.3),
-                Map.entry("a_thread_waiting_while_a_cpu_idles", 5.6),
-                Map.entry("server_loop_waiting_for_a_cpu", 11.1), Map.entry("generator_loop_waiting_for_a_cpu", 22.2),
-                Map.entry("other_thread_running", 38.9));
+                Map.entry("no_cpu_idle", 83.3), Map.entry("more_runnable_than_cpus", 33.3),
+                Map.entry("server_loop_waiting_for_a_cpu", 11.1), Map.entry("generator_loop_waiting_for_a_cpu", 27.8),
+                Map.entry("generator_loop_waiting_every_cpu_busy", 22.2),
+                Map.entry("generator_loop_waiting_a_cpu_idle", 5.6), Map.entry("other_thread_running", 33.3));
+        // Round trips sent less than 2 ms apart are one burst; the largest comes first.
         List<Map<String, Object>> bursts = (List<Map<String, Object>>) r.get("episodes");
         assertThat(bursts).hasSize(3);
-        assertThat(bursts.get(0)).containsEntry("span_ms", 4.0).containsEntry("worst_ms", 4.0);
-        assertThat((Map<String, Object>) bursts.get(0).get("cpu1_ms")).containsExactly(Map.entry("kdamond.0", 4.0));
-        assertThat((Map<String, Object>) bursts.get(0).get("cpu0_ms")).containsExactly(Map.entry("server loop", 4.0));
-        assertThat(console.toString(StandardCharsets.UTF_8)).contains("3 round trips >= 1000 us inside the trace (of 5");
-        assertThat(Files.readString(dir.resolve("tail.json"))).contains("\"a_thread_waiting_while_a_cpu_idles\" : 33.3");
+        assertThat(bursts.get(0)).containsEntry("round_trips", 2L).containsEntry("span_ms", 2.0).containsEntry("worst_ms", 2.0);
+        assertThat((Map<String, Object>) bursts.get(0).get("cpu0_ms")).containsExactly(Map.entry("C2 CompilerThre", 2.0));
+        assertThat((Map<String, Object>) bursts.get(0).get("cpu1_ms")).containsExactly(Map.entry("generator loop", 2.0));
+        assertThat(console.toString(StandardCharsets.UTF_8)).contains("4 round trips >= 1000 us inside the trace (of 6");
+        assertThat(Files.readString(dir.resolve("tail.json"))).contains("\"generator_loop_waiting_a_cpu_idle\" : 25.0");
+    }
+
+    @Test
+    void refusesATraceWithoutTheStateColumn() throws Exception {
+        Path th = dir.resolve("timehist.txt");
+        Path slow = dir.resolve("slow.txt");
+        Files.writeString(th, TIMEHIST.replaceAll("\\s+[RSI]\\n", "\n"));
+        Files.writeString(slow, SLOW);
+        assertThatThrownBy(() -> TailAttribution.main(new Args(new String[] {"--timehist=" + th, "--slow-log=" + slow}, 0),
+                System.out)).hasMessageContaining("run `perf sched timehist --state`");
     }
 
     @Test

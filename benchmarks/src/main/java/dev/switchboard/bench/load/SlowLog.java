@@ -42,7 +42,7 @@ public final class SlowLog {
             return;
         }
         int i = next.getAndIncrement();
-        if (i >= capacity) {
+        if (i < 0 || i >= capacity) { // past the capacity (or past 2^31 slow round trips)
             dropped.increment();
             return;
         }
@@ -56,7 +56,8 @@ public final class SlowLog {
 
     /** Round trips kept (at most the capacity). */
     public int recorded() {
-        return Math.min(next.get(), capacity);
+        int n = next.get();
+        return n < 0 || n > capacity ? capacity : n;
     }
 
     /** Slow round trips past the capacity, counted but not kept. */
