@@ -61,10 +61,14 @@ for s in "${list[@]}"; do
   [[ -n $port ]] || { echo "tail-profile.sh: $s did not start (see $log)" >&2; exit 1; }
   java -jar "$bench_jar" request --url="ws://127.0.0.1:$port$path" --protocol=$proto --clients=1000 --depth=4 \
     --handler=ping --duration=8s --warmup=15s --rate="$rate" --server-pid="$server" --out="$out/$s" \
-    --slow-log="$out/$s-slow.txt" --slow-threshold=1ms > "$out/$s-request.log" 2>&1 &
+    --slow-log="$out/$s-slow.txt" --slow-threshold="$min" > "$out/$s-request.log" 2>&1 &
   gen=$!
   pids+=("$gen")
-  sleep 19 # 15 s warm-up, then 4 s into the window
+  # The warm-up starts once the connections are open ("1000 open, 0 failed"): 15 s, then 4 s into the window.
+  for _ in $(seq 1 600); do grep -q ' open, ' "$out/$s-request.log" && break; kill -0 "$gen" 2>/dev/null || break; sleep 0.1; done
+  grep -q ' open, ' "$out/$s-request.log" \
+    || { echo "tail-profile.sh: the request run against $s opened no connections in 60 s (see $out/$s-request.log)" >&2; exit 1; }
+  sleep 19
   perf sched record -k CLOCK_MONOTONIC -a -o "$out/$s-sched.data" -- sleep "${trace%s}" > "$out/$s-perf.log" 2>&1 \
     || { echo "tail-profile.sh: perf sched record failed (see $out/$s-perf.log; root, or kernel.perf_event_paranoid <= -1, is needed)" >&2; exit 1; }
   wait "$gen" || { echo "tail-profile.sh: the request run against $s failed (see $out/$s-request.log)" >&2; exit 1; }
@@ -76,6 +80,10 @@ for s in "${list[@]}"; do
     || { echo "tail-profile.sh: perf sched timehist failed (see $out/$s-perf.log)" >&2; exit 1; }
   grep '^result:' "$out/$s-request.log" | sed 's/^result: /request: /' \
     || { echo "tail-profile.sh: the request run against $s wrote no result (see $out/$s-request.log)" >&2; exit 1; }
+  # The slow log keeps the first 1,000,000 round trips of at least --min: past that, the traced seconds may be missing.
+  if grep '^result:' "$out/$s-request.log" | grep -q '"dropped":[1-9]'; then
+    echo "tail-profile.sh: the slow log of $s was full and dropped round trips; raise --min (see $out/$s-request.log)" >&2; exit 1
+  fi
   java -cp "$bench_jar" dev.switchboard.bench.Main tail-attribution --timehist="$out/$s-timehist.txt" \
     --slow-log="$out/$s-slow.txt" --min="$min" --out="$out/$s-tail.json" | tee "$out/$s-tail.txt"
 done

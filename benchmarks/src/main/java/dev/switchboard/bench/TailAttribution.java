@@ -41,7 +41,7 @@ public final class TailAttribution {
             + "(?:\\s+([A-Za-z+]{1,3}))?\\s*$");
     private static final Pattern TID = Pattern.compile("\\[(\\d+)(?:/\\d+)?]$");
 
-    enum Role { SERVER, GENERATOR, OTHER }
+    enum Role { SERVER, GENERATOR, OTHER, IDLE }
 
     /** One line of the trace: the task ran on {@code cpu} over [runStart, end] after waiting runnable from waitStart. */
     record Slice(long end, int cpu, String task, long waitStart, long runStart, Role role) {
@@ -55,7 +55,7 @@ public final class TailAttribution {
         Path slowLog = Path.of(require(a, "slow-log"));
         List<String> server = List.of(a.str("server-threads", "switchboard-io,hub-io").split(","));
         List<String> generator = List.of(a.str("generator-threads", "bench-client").split(","));
-        Duration min = a.duration("min", Duration.ZERO);
+        Duration min = a.duration("min", Duration.ofMillis(5));
         int episodes = a.integer("episodes", 5);
         String json = a.str("out", null);
         a.rejectUnknown();
@@ -88,27 +88,29 @@ public final class TailAttribution {
             }
             String full = m.group(3);
             String task = full.replaceFirst("\\[[^\\]]*]$", "");
-            if (task.startsWith("<idle>")) {
-                continue;
-            }
             long end = seconds(m.group(1));
             long run = millis(m.group(6));
+            if (task.startsWith("<idle>")) { // kept only to know how far each CPU's trace reaches
+                slices.add(new Slice(end, Integer.parseInt(m.group(2)), task, end - run, end - run, Role.IDLE));
+                continue;
+            }
             long delay = millis(m.group(5));
             String state = m.group(7);
             states |= state != null ? 1 : 2;
             Matcher tid = TID.matcher(full);
             String id = tid.find() ? tid.group(1) : full;
-            // Woken, a task waits `sch delay` for its CPU. Preempted (switched out in state R), perf 6.1 puts the
-            // time it then waited in the run queue in `wait time` and leaves `sch delay` at 0 (newer perf fills
-            // `sch delay` instead): after an R, both count as waiting.
-            if ("R".equals(lastState.put(id, state == null ? "" : state))) {
-                delay += millis(m.group(4));
+            // Woken, a task waits `sch delay` for its CPU; `wait time` is all its time off the CPU, asleep too.
+            // Preempted (switched out still runnable: R, or W for a preemption inside the kernel before perf 6.9),
+            // it waited all of `wait time` in the run queue: perf 6.1 leaves `sch delay` at 0 then, later perf
+            // sets it to the wait time, so the larger of the two is the wait either way.
+            if (preempted(lastState.put(id, state == null ? "" : state))) {
+                delay = Math.max(delay, millis(m.group(4)));
             }
             Role role = server.stream().anyMatch(task::startsWith) ? Role.SERVER
                     : generator.stream().anyMatch(task::startsWith) ? Role.GENERATOR : Role.OTHER;
             slices.add(new Slice(end, Integer.parseInt(m.group(2)), task, end - run - delay, end - run, role));
         }
-        if (slices.isEmpty()) {
+        if (slices.stream().allMatch(s -> s.role() == Role.IDLE)) {
             throw new IllegalArgumentException("no scheduler events in the trace (expected `perf sched timehist` output)");
         }
         if ((states & 1) == 0) {
@@ -116,6 +118,10 @@ public final class TailAttribution {
                     + " which a thread's wait after it was preempted is not seen");
         }
         return slices;
+    }
+
+    private static boolean preempted(String state) {
+        return state != null && (state.startsWith("R") || state.equals("W"));
     }
 
     static List<long[]> readSlowLog(List<String> lines) {
@@ -138,6 +144,15 @@ public final class TailAttribution {
         long t1 = slices.stream().mapToLong(Slice::end).max().orElseThrow();
         int cpus = (int) slices.stream().mapToInt(Slice::cpu).distinct().count();
         int n = (int) Math.max(1, (t1 - t0) / CELL_NANOS);
+        // A round trip counts only where every CPU's trace covers its flight: from the latest first switch to the
+        // earliest last one (past a CPU's last switch, what it ran is not in the trace and would read as idle).
+        Map<Integer, long[]> reach = new HashMap<>();
+        for (Slice s : slices) {
+            reach.merge(s.cpu(), new long[] {s.runStart(), s.end()},
+                    (x, y) -> new long[] {Math.min(x[0], y[0]), Math.max(x[1], y[1])});
+        }
+        long from = reach.values().stream().mapToLong(x -> x[0]).max().orElseThrow();
+        long to = reach.values().stream().mapToLong(x -> x[1]).min().orElseThrow();
         // Per cell: runnable threads, server loops waiting, generator loops waiting, other threads running.
         int[] runnable = new int[n + 1];
         int[] running = new int[n + 1];
@@ -147,6 +162,9 @@ public final class TailAttribution {
         Map<String, Long> runNanos = new HashMap<>();
         long busy = 0;
         for (Slice s : slices) {
+            if (s.role() == Role.IDLE) {
+                continue;
+            }
             add(runnable, t0, n, s.waitStart(), s.end());
             add(running, t0, n, s.runStart(), s.end());
             if (s.role() == Role.SERVER) {
@@ -171,7 +189,7 @@ public final class TailAttribution {
         long[] ot = indicator(otherRunning, v -> v > 0);
         List<long[]> trips = new ArrayList<>();
         for (long[] t : allTrips) {
-            if (t[1] - t[0] >= minNanos && t[0] >= t0 && t[1] <= t1 && t[1] > t[0]) {
+            if (t[1] - t[0] >= minNanos && t[0] >= Math.max(t0, from) && t[1] <= Math.min(t1, to) && t[1] > t[0]) {
                 trips.add(t);
             }
         }
@@ -239,7 +257,7 @@ public final class TailAttribution {
             Map<Integer, Map<String, Long>> perCpu = new java.util.TreeMap<>();
             for (Slice s : slices) {
                 long ran = Math.min(s.end(), e[2]) - Math.max(s.runStart(), e[0]);
-                if (ran > 0) {
+                if (ran > 0 && s.role() != Role.IDLE) {
                     perCpu.computeIfAbsent(s.cpu(), c -> new HashMap<>()).merge(label(s), ran, Long::sum);
                 }
             }
@@ -280,7 +298,7 @@ public final class TailAttribution {
         return switch (s.role()) {
             case SERVER -> "server loop";
             case GENERATOR -> "generator loop";
-            case OTHER -> s.task();
+            case OTHER, IDLE -> s.task();
         };
     }
 

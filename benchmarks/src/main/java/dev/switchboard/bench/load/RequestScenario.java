@@ -222,6 +222,7 @@ public final class RequestScenario {
             long t0 = System.nanoTime();
             Thread.sleep(c.duration.toMillis());
             measuring.set(false);
+            quiesce(clients.all()); // a reply read as the window closed is counted before the count is taken
             run.windowEnds(measured.sum());
             long secs = System.nanoTime() - t0;
             running.set(false);
@@ -322,6 +323,19 @@ public final class RequestScenario {
      * opened has no loop); the scenario reports {@code open} and {@code failed} beside it. Returns what stops it,
      * which fails if a loop's pacing task threw.
      */
+    /** Runs an empty task on every loop of {@code conns} and waits for it: whatever a loop was doing has ended. */
+    static void quiesce(List<Conn> conns) throws InterruptedException {
+        Map<EventLoop, Boolean> loops = new IdentityHashMap<>();
+        for (Conn c : conns) {
+            if (c.channel() != null) {
+                loops.put(c.channel().eventLoop(), Boolean.TRUE);
+            }
+        }
+        for (EventLoop l : loops.keySet()) {
+            l.submit(() -> { }).await(1, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
     static Runnable paceOnLoops(List<Conn> conns, double rate, Duration tick, AtomicBoolean measuring, int depth,
                                 LongAdder refused, Consumer<Conn> send) {
         Map<EventLoop, List<Conn>> byLoop = new IdentityHashMap<>();
