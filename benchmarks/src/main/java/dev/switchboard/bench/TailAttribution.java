@@ -153,6 +153,14 @@ public final class TailAttribution {
         }
         long from = reach.values().stream().mapToLong(x -> x[0]).max().orElseThrow();
         long to = reach.values().stream().mapToLong(x -> x[1]).min().orElseThrow();
+        long lo = Math.max(t0, from);
+        long hi = Math.min(t1, to);
+        if (hi <= lo) {
+            throw new IllegalArgumentException("the CPUs' parts of the trace do not overlap: no time in it says what"
+                    + " every CPU ran (a trace too short, or one CPU with no switch in it)");
+        }
+        int ilo = Math.min(n - 1, cell(t0, n, lo));
+        int ihi = Math.max(ilo + 1, cell(t0, n, hi));
         // Per cell: runnable threads, server loops waiting, generator loops waiting, other threads running.
         int[] runnable = new int[n + 1];
         int[] running = new int[n + 1];
@@ -174,7 +182,7 @@ public final class TailAttribution {
             } else {
                 add(otherRunning, t0, n, s.runStart(), s.end());
             }
-            long ran = s.end() - Math.max(s.runStart(), t0);
+            long ran = Math.min(s.end(), hi) - Math.max(s.runStart(), lo);
             if (ran > 0) {
                 busy += ran;
                 runNanos.merge(label(s), ran, Long::sum);
@@ -189,7 +197,7 @@ public final class TailAttribution {
         long[] ot = indicator(otherRunning, v -> v > 0);
         List<long[]> trips = new ArrayList<>();
         for (long[] t : allTrips) {
-            if (t[1] - t[0] >= minNanos && t[0] >= Math.max(t0, from) && t[1] <= Math.min(t1, to) && t[1] > t[0]) {
+            if (t[1] - t[0] >= minNanos && t[0] >= lo && t[1] <= hi && t[1] > t[0]) {
                 trips.add(t);
             }
         }
@@ -203,13 +211,13 @@ public final class TailAttribution {
             }
         }
         Map<String, Object> r = new LinkedHashMap<>();
-        double span = (t1 - t0) / 1e9;
+        double span = (hi - lo) / 1e9;
         r.put("trace_s", Math.round(span * 1000) / 1000.0);
         r.put("cpus", cpus);
-        r.put("cpu_busy_pct", pct((double) busy / ((double) cpus * (t1 - t0))));
+        r.put("cpu_busy_pct", pct((double) busy / ((double) cpus * (hi - lo))));
         Map<String, Object> byTask = new LinkedHashMap<>();
         runNanos.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(10)
-                .forEach(e -> byTask.put(e.getKey(), pct(e.getValue() / (double) (t1 - t0))));
+                .forEach(e -> byTask.put(e.getKey(), pct(e.getValue() / (double) (hi - lo))));
         r.put("cpu_pct_by_thread", byTask);
         r.put("slow_log_entries", allTrips.size());
         r.put("min_us", minNanos / 1000);
@@ -221,7 +229,7 @@ public final class TailAttribution {
                          "generator_loop_waiting_a_cpu_idle", "other_thread_running"};
         for (int k = 0; k < sums.length; k++) {
             during.put(keys[k], trips.isEmpty() ? 0.0 : pct(share[k] / trips.size()));
-            whole.put(keys[k], pct((double) sums[k][n] / n));
+            whole.put(keys[k], pct((double) (sums[k][ihi] - sums[k][ilo]) / (ihi - ilo)));
         }
         r.put("during_their_flight_pct", during);
         r.put("whole_trace_pct", whole);

@@ -114,13 +114,20 @@ class TailAttributionTest {
                 .containsEntry("generator_loop_waiting_every_cpu_busy", 25.0);
     }
 
-    /** Past CPU 1's last switch (20 ms) its trace says nothing: a round trip there is not counted, CPU 0 runs on. */
+    /**
+     * Past CPU 1's last switch (20 ms) its trace says nothing: a round trip there is not counted, and the whole
+     * trace's figures stop there too, although CPU 0 runs on.
+     */
     @SuppressWarnings("unchecked")
     @Test
     void countsOnlyRoundTripsThatEveryCpusTraceCovers() throws Exception {
         String longer = TIMEHIST + "   1000.030000 [0000]  switchboard-io-[10/9]               2.000      0.000     10.000      S\n";
+        Map<String, Object> base = run(TIMEHIST, SLOW);
         Map<String, Object> r = run(longer, SLOW);
-        assertThat(r).containsEntry("trace_s", 0.028).containsEntry("round_trips", 4);
+        // The figures of the whole trace cover the same 18 ms: CPU 0's last 10 ms beside nothing known are left out.
+        assertThat(r).containsEntry("trace_s", 0.018).containsEntry("round_trips", 4).containsEntry("cpu_busy_pct", 91.7);
+        assertThat(r.get("whole_trace_pct")).isEqualTo(base.get("whole_trace_pct"));
+        assertThat(r.get("cpu_pct_by_thread")).isEqualTo(base.get("cpu_pct_by_thread"));
         assertThat((Map<String, Object>) r.get("during_their_flight_pct")).containsEntry("no_cpu_idle", 75.0);
     }
 

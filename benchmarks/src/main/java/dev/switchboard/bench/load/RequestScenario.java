@@ -3,6 +3,7 @@ package dev.switchboard.bench.load;
 import dev.switchboard.bench.Args;
 import dev.switchboard.core.internal.delivery.Frames;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -222,9 +223,9 @@ public final class RequestScenario {
             long t0 = System.nanoTime();
             Thread.sleep(c.duration.toMillis());
             measuring.set(false);
+            long secs = System.nanoTime() - t0;
             quiesce(clients.all()); // a reply read as the window closed is counted before the count is taken
             run.windowEnds(measured.sum());
-            long secs = System.nanoTime() - t0;
             running.set(false);
             stopPacing.run();
             Thread.sleep(200);
@@ -317,25 +318,31 @@ public final class RequestScenario {
     }
 
     /**
+     * Runs an empty task on every loop of {@code conns} and waits for it, so that whatever a loop was doing has
+     * ended (from a thread that is not one of those loops).
+     */
+    static void quiesce(List<Conn> conns) throws InterruptedException {
+        Map<EventLoop, Boolean> loops = new IdentityHashMap<>();
+        for (Conn c : conns) {
+            Channel ch = c.channel();
+            if (ch != null) {
+                loops.put(ch.eventLoop(), Boolean.TRUE);
+            }
+        }
+        for (EventLoop l : loops.keySet()) {
+            if (!l.inEventLoop() && !l.submit(() -> { }).await(1, java.util.concurrent.TimeUnit.SECONDS)) {
+                System.err.println("request: a client loop did not answer within 1 s; the window's count may miss its last replies");
+            }
+        }
+    }
+
+    /**
      * {@code --pacer=loop}: each client event loop paces its own connections' share of {@code rate} from a task
      * it schedules every {@code tick}, so sending wakes no other thread: no pacer thread, no cross-thread wake-up
      * of the loops. The rate is shared among the connections that have a channel (a connection that never
      * opened has no loop); the scenario reports {@code open} and {@code failed} beside it. Returns what stops it,
      * which fails if a loop's pacing task threw.
      */
-    /** Runs an empty task on every loop of {@code conns} and waits for it: whatever a loop was doing has ended. */
-    static void quiesce(List<Conn> conns) throws InterruptedException {
-        Map<EventLoop, Boolean> loops = new IdentityHashMap<>();
-        for (Conn c : conns) {
-            if (c.channel() != null) {
-                loops.put(c.channel().eventLoop(), Boolean.TRUE);
-            }
-        }
-        for (EventLoop l : loops.keySet()) {
-            l.submit(() -> { }).await(1, java.util.concurrent.TimeUnit.SECONDS);
-        }
-    }
-
     static Runnable paceOnLoops(List<Conn> conns, double rate, Duration tick, AtomicBoolean measuring, int depth,
                                 LongAdder refused, Consumer<Conn> send) {
         Map<EventLoop, List<Conn>> byLoop = new IdentityHashMap<>();
