@@ -30,6 +30,8 @@ done
 [[ $rate =~ ^[1-9][0-9]*$ ]] || { echo "tail-profile.sh: --rate expects requests per second (a positive integer), got '$rate'" >&2; exit 2; }
 # Tracing starts 4 s into the 8 s window; a longer trace would run past it (and start before, once start-up is slow).
 [[ $trace =~ ^[1-3]s$ ]] || { echo "tail-profile.sh: --trace expects 1s..3s (inside the 8 s window), got '$trace'" >&2; exit 2; }
+[[ $min =~ ^[0-9]+(\.[0-9]+)?(us|ms|s)$ ]] && [[ ! $min =~ ^0+(\.0+)?(us|ms|s)$ ]] \
+  || { echo "tail-profile.sh: --min expects a positive duration (500us, 5ms, 0.01s), got '$min'" >&2; exit 2; }
 IFS=, read -r -a list <<< "$servers"
 ((${#list[@]})) || { echo "tail-profile.sh: --servers= names no server (expected switchboard and/or netty-echo)" >&2; exit 2; }
 for s in "${list[@]}"; do

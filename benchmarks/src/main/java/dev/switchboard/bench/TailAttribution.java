@@ -80,7 +80,7 @@ public final class TailAttribution {
     static List<Slice> parse(List<String> lines, List<String> server, List<String> generator) {
         List<Slice> slices = new ArrayList<>();
         Map<String, String> lastState = new HashMap<>();
-        int states = 0;
+        boolean stateColumn = false;
         for (String line : lines) {
             Matcher m = LINE.matcher(line);
             if (!m.matches()) {
@@ -96,7 +96,7 @@ public final class TailAttribution {
             }
             long delay = millis(m.group(5));
             String state = m.group(7);
-            states |= state != null ? 1 : 2;
+            stateColumn |= state != null;
             Matcher tid = TID.matcher(full);
             String id = tid.find() ? tid.group(1) : full;
             // Woken, a task waits `sch delay` for its CPU; `wait time` is all its time off the CPU, asleep too.
@@ -113,7 +113,7 @@ public final class TailAttribution {
         if (slices.stream().allMatch(s -> s.role() == Role.IDLE)) {
             throw new IllegalArgumentException("no scheduler events in the trace (expected `perf sched timehist` output)");
         }
-        if ((states & 1) == 0) {
+        if (!stateColumn) {
             throw new IllegalArgumentException("the trace has no state column: run `perf sched timehist --state`, without"
                     + " which a thread's wait after it was preempted is not seen");
         }

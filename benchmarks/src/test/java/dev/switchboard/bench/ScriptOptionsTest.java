@@ -86,10 +86,12 @@ class ScriptOptionsTest {
     }
 
     @Test
-    void tailProfileRefusesABadRateTraceOrServer() throws Exception {
+    void tailProfileRefusesABadRateTraceMinOrServer() throws Exception {
         assertRefused("tail-profile.sh", "--clients=4", "unknown option '--clients=4'");
         assertRefused("tail-profile.sh", "--rate=fast", "--rate expects requests per second", "'fast'");
         assertRefused("tail-profile.sh", "--trace=4s", "--trace expects 1s..3s", "'4s'");
+        assertRefused("tail-profile.sh", "--min=5", "--min expects a positive duration", "'5'");
+        assertRefused("tail-profile.sh", "--min=0ms", "--min expects a positive duration", "'0ms'");
         assertRefused("tail-profile.sh", "--servers=switchboard,node", "unknown server 'node'");
         assertRefused("tail-profile.sh", "--servers=", "--servers= names no server");
     }

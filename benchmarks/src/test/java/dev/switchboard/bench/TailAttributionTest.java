@@ -131,6 +131,17 @@ class TailAttributionTest {
         assertThat((Map<String, Object>) r.get("during_their_flight_pct")).containsEntry("no_cpu_idle", 75.0);
     }
 
+    /** CPU 0 switches only over 0–5 ms and CPU 1 only over 15–20: no moment says what both ran. */
+    @Test
+    void refusesATraceInWhichTheCpusPartsDoNotOverlap() {
+        String apart = """
+                   1000.005000 [0000]  switchboard-io-[10/9]               0.000      0.000      5.000      S
+                   1000.020000 [0001]  bench-client-1-[20/19]              0.000      0.000      5.000      S
+                """;
+        assertThatThrownBy(() -> run(apart, SLOW)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("the CPUs' parts of the trace do not overlap");
+    }
+
     private Map<String, Object> run(String timehist, String slowLog) throws Exception {
         Path th = dir.resolve("timehist.txt");
         Path slow = dir.resolve("slow.txt");
